@@ -1,0 +1,1 @@
+"""Batch indexer: corpus -> passages -> embeddings -> published FAISS generations."""

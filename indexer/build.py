@@ -1,0 +1,225 @@
+"""Owns the batch build job: corpus -> passages -> cached or fresh embeddings -> published generation."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from indexer import store
+from indexer.cache import EmbeddingCache, text_key
+from indexer.chunking import ChunkParams, Passage, chunk_document
+from indexer.documents import Corpus, CorpusError, Document, SkippedFile, load_corpus
+from indexer.embedding import Embedder, ModelInfo, Tokenizer, model_info
+from indexer.settings import IndexSettings
+from indexer.vector_index import build_index
+
+
+class BuildError(Exception):
+    """The build cannot produce a generation; the published index is left untouched."""
+
+
+@dataclass(slots=True)
+class BuildSummary:
+    generation: str
+    documents: int
+    passages: int
+    embedded: int  # passages whose vectors were computed by this build
+    reused: int  # passages whose vectors came from the cache
+    removed: int  # passages of the previous generation whose text is gone
+    sentences_embedded: int
+    seconds: float
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def render(self) -> str:
+        lines = [
+            f"generation  {self.generation}",
+            f"documents   {self.documents}",
+            f"passages    {self.passages}",
+            f"embedded    {self.embedded}",
+            f"reused      {self.reused}",
+            f"removed     {self.removed}",
+            f"sentences   {self.sentences_embedded} embedded (for highlights)",
+            f"seconds     {self.seconds:.1f}",
+        ]
+        lines += [f"skipped     {s.doc_id}: {s.reason}" for s in self.skipped]
+        return "\n".join(lines)
+
+
+def chunk_params(settings: IndexSettings, info: ModelInfo) -> ChunkParams:
+    return ChunkParams(
+        target_tokens=min(settings.passage_tokens, info.max_tokens),
+        max_tokens=info.max_tokens,
+        overlap_sentences=settings.overlap_sentences,
+    )
+
+
+def check_corpus(corpus: Corpus, settings: IndexSettings) -> None:
+    if corpus.problems and not settings.skip_bad_files:
+        listing = "; ".join(f"{p.doc_id} {p.reason}" for p in corpus.problems)
+        raise BuildError(
+            f"cannot index {settings.corpus_dir}: {listing} "
+            "(fix or remove the file, or set SEMSEARCH_SKIP_BAD_FILES=1 to skip it)"
+        )
+    if not corpus.documents:
+        raise BuildError(f"no readable .txt or .md document in {settings.corpus_dir}")
+
+
+def _previous_texts(root: Path) -> set[str]:
+    name = store.read_current(root)
+    if name is None:
+        return set()
+    path = store.generations_dir(root) / name / store.PASSAGES_FILE
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return {json.loads(line)["text"] for line in fh}
+    except (OSError, ValueError, KeyError):
+        return set()  # a damaged previous generation only affects the "removed" count
+
+
+def _embed_missing(
+    texts: Sequence[str], cache: EmbeddingCache, get_embedder: Callable[[], Embedder], batch_size: int,
+    progress: bool,
+) -> dict[str, np.ndarray]:
+    """Vectors for every text: from the cache, else embedded in length-sorted batches and cached."""
+    keys = {text_key(t): t for t in texts}
+    found = cache.get_many(list(keys))
+    missing = sorted((k for k in keys if k not in found), key=lambda k: len(keys[k]))
+    if missing:
+        embedder = get_embedder()
+        bar = tqdm(total=len(missing), unit="text", desc="embedding", disable=not progress, file=sys.stderr)
+        # Length-sorted batches waste little on padding; each batch is cached as soon as it is done.
+        step = batch_size * 4
+        for i in range(0, len(missing), step):
+            chunk = missing[i : i + step]
+            vectors = embedder.embed([keys[k] for k in chunk], batch_size=batch_size)
+            cache.put_many(zip(chunk, vectors, strict=True))
+            found.update(zip(chunk, vectors, strict=True))
+            bar.update(len(chunk))
+        bar.close()
+    return found
+
+
+def passage_record(p: Passage, sentence_row: int) -> dict[str, Any]:
+    return {
+        "passage_id": p.passage_id, "doc_id": p.doc_id, "start": p.start, "end": p.end, "text": p.text,
+        "heading": p.heading, "paragraph": p.paragraph, "sentences": [list(s) for s in p.sentences],
+        "sentence_row": sentence_row, "footnote": p.footnote,
+        "footnotes": [{"label": label, "passage_id": pid} for label, pid in p.footnotes],
+    }
+
+
+def build(
+    settings: IndexSettings,
+    get_embedder: Callable[[], Embedder],
+    info: ModelInfo | None = None,
+    progress: bool | None = None,
+) -> BuildSummary:
+    """Index the corpus into a new generation and publish it; raise BuildError and publish nothing on failure."""
+    started = time.perf_counter()
+    progress = sys.stderr.isatty() if progress is None else progress
+    root = settings.index_dir
+    try:
+        corpus = load_corpus(settings.corpus_dir)
+    except CorpusError as exc:
+        raise BuildError(str(exc)) from None
+    check_corpus(corpus, settings)
+    info = info or model_info(settings.model)
+    params = chunk_params(settings, info)
+    tokenizer = Tokenizer(info)
+    with store.build_lock(root):
+        store.prune(root, settings.keep_generations)  # clears temporaries a killed build left behind
+        passages: list[Passage] = []
+        for doc in corpus.documents:
+            passages.extend(chunk_document(doc.doc_id, doc.text, tokenizer, params))
+        sentence_texts = [p.text[s:e] for p in passages for s, e in p.sentences]
+        passage_keys = {text_key(p.text) for p in passages}
+        cache = EmbeddingCache(root / "cache" / "embeddings.sqlite3", info.fingerprint, info.dim)
+        try:
+            cached_passages = set(cache.get_many(list(passage_keys)))
+            before_sentences = len(cache.get_many([text_key(t) for t in sentence_texts]))
+            vectors = _embed_missing(
+                [p.text for p in passages] + sentence_texts, cache, get_embedder, settings.batch_size, progress
+            )
+        finally:
+            cache.close()
+        passage_matrix = np.stack([vectors[text_key(p.text)] for p in passages]).astype(np.float32)
+        sentence_matrix = (
+            np.stack([vectors[text_key(t)] for t in sentence_texts]).astype(np.float32)
+            if sentence_texts else np.zeros((0, info.dim), np.float32)
+        )
+        name = _write(settings, info, params, corpus.documents, passages, passage_matrix, sentence_matrix)
+        previous = _previous_texts(root)
+        store.publish(root, name)
+        store.prune(root, settings.keep_generations)
+    current_texts = {p.text for p in passages}
+    embedded = sum(1 for p in passages if text_key(p.text) not in cached_passages)
+    return BuildSummary(
+        generation=name,
+        documents=len(corpus.documents),
+        passages=len(passages),
+        embedded=embedded,
+        reused=len(passages) - embedded,
+        removed=len(previous - current_texts),
+        sentences_embedded=len({text_key(t) for t in sentence_texts}) - before_sentences
+        if sentence_texts else 0,
+        seconds=time.perf_counter() - started,
+        skipped=list(corpus.problems),
+    )
+
+
+def _write(
+    settings: IndexSettings, info: ModelInfo, params: ChunkParams, documents: Sequence[Document],
+    passages: Sequence[Passage], passage_matrix: np.ndarray, sentence_matrix: np.ndarray,
+) -> str:
+    """Write the generation files with their manifest; return the generation's name."""
+    records: list[dict[str, Any]] = []
+    sentence_row = 0
+    for p in passages:
+        records.append(passage_record(p, sentence_row))
+        sentence_row += len(p.sentences)
+    first_row: dict[str, int] = {}
+    rows: dict[str, int] = {}
+    for i, p in enumerate(passages):
+        first_row.setdefault(p.doc_id, i)
+        rows[p.doc_id] = rows.get(p.doc_id, 0) + 1
+    doc_records = [
+        {"doc_id": d.doc_id, "title": d.title, "sha256": d.sha256, "encoding": d.encoding, "text": d.text,
+         "first_row": first_row.get(d.doc_id, 0), "rows": rows.get(d.doc_id, 0)}
+        for d in documents
+    ]
+    index, index_params = build_index(passage_matrix)
+    name = store.new_generation_name()
+    manifest = {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model": info.as_manifest(),
+        "chunking": {"target_tokens": params.target_tokens, "max_tokens": params.max_tokens,
+                     "overlap_sentences": params.overlap_sentences, "max_chars": params.max_chars,
+                     "embedded_text": "passage text as is"},
+        "index": index_params,
+        "passages": len(passages),
+        "sentences": int(sentence_matrix.shape[0]),
+        "documents": [{"doc_id": d.doc_id, "sha256": d.sha256, "title": d.title} for d in documents],
+    }
+    store.write_generation(
+        settings.index_dir, name,
+        {
+            store.INDEX_FILE: store.write_faiss(index),
+            store.PASSAGES_FILE: store.write_jsonl(records),
+            store.DOCUMENTS_FILE: store.write_jsonl(doc_records),
+            store.SENTENCES_FILE: store.write_npy(sentence_matrix),
+        },
+        manifest,
+    )
+    return name

@@ -1,0 +1,313 @@
+"""Owns splitting one document into passages: paragraphs, headings, sentences, footnotes (pure logic).
+
+Every passage satisfies ``document.text[start:end] == text`` and fits the model's token limit: paragraphs
+are packed up to a token target, long paragraphs are split at sentence boundaries (with a small overlap),
+and a sentence that alone exceeds the limit is cut at word boundaries. Nothing is truncated or dropped:
+the passages of a document cover every non-blank character of it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+Span = tuple[int, int]
+
+
+class TokenCounter(Protocol):
+    """The model's own tokenizer, counting word pieces without special tokens."""
+
+    def count_many(self, texts: Sequence[str]) -> list[int]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkParams:
+    target_tokens: int = 128  # pack paragraphs up to this many tokens
+    max_tokens: int = 254  # the model's max_seq_length minus [CLS] and [SEP]: a hard limit
+    overlap_sentences: int = 1  # sentences repeated at a split inside a paragraph
+    max_chars: int = 1400  # a sentence longer than this is cut too, so answers stay readable
+
+    def __post_init__(self) -> None:
+        if not 0 < self.target_tokens <= self.max_tokens:
+            raise ValueError("target_tokens must be between 1 and max_tokens")
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    passage_id: str  # "<doc_id>#<n>", stable while the document is unchanged
+    doc_id: str
+    start: int  # document.text[start:end] == text
+    end: int
+    text: str
+    heading: str | None
+    paragraph: int  # index of the paragraph the passage starts in
+    sentences: tuple[Span, ...]  # sentence spans relative to `text`, in order
+    footnotes: tuple[tuple[str, str], ...] = ()  # (label, passage_id) of notes whose markers are here
+    footnote: str | None = None  # the note's label when this passage is (part of) a footnote
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    start: int
+    end: int
+    heading: str | None  # the heading text when this paragraph is a heading line
+    note: str | None  # footnote label when this paragraph belongs to a footnote
+
+
+@dataclass(slots=True)
+class _Atom:
+    start: int
+    end: int
+    tokens: int
+    para: int
+    sentences: list[Span] = field(default_factory=list)
+    is_sentence: bool = False  # a piece of a split paragraph (eligible for overlap)
+
+
+_PARA_BREAK = re.compile(r"\n(?:[ \t\f\v]*\n)+")
+_MD_HEADING = re.compile(r"#{1,6}[ \t]+(.+?)[ \t#]*")
+_NOTE_START = re.compile(r"(\d{1,3})(?=[^\d\s.,;:)\]])")
+# A marker: digits glued to sentence punctuation or a closing quote/bracket ("1871.1 Marx",
+# "(par. 5.2)3"), optionally after one space ("Revolution. 2"), followed by whitespace or the end.
+_MARKER = re.compile(r"(?<=[.!?,;:\"'”’)\]])( ?)(\d{1,3})(?=\s|$)")
+_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?: ?\d{1,3}(?=\s))?(?=\s+\S)")
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+_ABBREVIATIONS = frozenset(
+    ["mr", "mrs", "ms", "dr", "st", "vs", "etc", "e.g", "i.e", "cf", "par", "pars", "p", "pp", "vol", "no", "nos", "fig", "ch", "ed", "eds", "jr", "sr", "inc", "ltd", "co", "op", "cit", "ibid", "approx", "dept", "est", "gen", "gov", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"]
+)
+_MAX_WORD_CHARS = 100  # WordPiece maps longer words to one [UNK]; we cut them so no text hides in one token
+
+
+def split_paragraphs(text: str) -> list[Span]:
+    """Blank-line separated blocks, trimmed of surrounding whitespace."""
+    spans: list[Span] = []
+    pos = 0
+    for m in _PARA_BREAK.finditer(text):
+        spans.extend(_trimmed(text, pos, m.start()))
+        pos = m.end()
+    spans.extend(_trimmed(text, pos, len(text)))
+    return spans
+
+
+def _trimmed(text: str, start: int, end: int) -> list[Span]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return [(start, end)] if start < end else []
+
+
+def heading_of(block: str, markdown: bool) -> str | None:
+    """The heading text if a paragraph is a heading line, else None."""
+    if "\n" in block:
+        return None
+    if markdown:
+        m = _MD_HEADING.fullmatch(block)
+        return m.group(1) if m else None
+    stripped = block.strip("\"'“”‘’ ")
+    if not stripped or len(block) > 120 or stripped[-1] in ".!?,;:" or not stripped[0].isupper():
+        return None
+    return block if len(block.split()) >= 2 else None
+
+
+def find_notes(text: str, paras: Sequence[Span]) -> tuple[int, dict[int, str], list[tuple[int, str]]]:
+    """Locate a trailing footnote section and the body markers pointing into it.
+
+    Returns (index of the first note paragraph or len(paras), {paragraph index: label}, [(marker offset,
+    label)]). Notes are paragraphs starting with a number glued to text ("1The Paris Commune..."), numbered
+    1, 2, 3... up to the end of the document; paragraphs between them continue the previous note. The
+    section is accepted only if the body has markers 1..N in order, so numbered lists are left alone.
+    """
+    starts = [i for i, (s, _) in enumerate(paras) if text.startswith("1", s) and _NOTE_START.match(text, s)]
+    for first in reversed(starts):
+        labels: dict[int, str] = {}
+        expected = 1
+        for i in range(first, len(paras)):
+            m = _NOTE_START.match(text, paras[i][0])
+            if m and int(m.group(1)) == expected:
+                expected += 1
+            labels[i] = str(expected - 1)
+        markers: list[tuple[int, str]] = []
+        want = 1
+        for m in _MARKER.finditer(text, 0, paras[first][0]):
+            if int(m.group(2)) == want:
+                markers.append((m.start(2), m.group(2)))
+                want += 1
+        if markers and want == expected:
+            return first, labels, markers
+    return len(paras), {}, []
+
+
+def sentence_spans(text: str, start: int, end: int) -> list[Span]:
+    """Sentences of text[start:end] as absolute spans; abbreviations and initials ("K. Venu") don't end one."""
+    spans: list[Span] = []
+    s = start
+    for m in _BOUNDARY.finditer(text, start, end):
+        nxt = m.end()
+        while nxt < end and text[nxt].isspace():
+            nxt += 1
+        if nxt >= end or text[nxt].islower():
+            continue
+        if text[m.start()] == "." and m.group(0) == ".":
+            word = _WORD_BEFORE.search(text, s, m.start())
+            if word and (word.group(1).lower() in _ABBREVIATIONS or len(word.group(1)) == 1):
+                continue
+        spans.extend(_trimmed(text, s, m.end()))
+        s = nxt
+    spans.extend(_trimmed(text, s, end))
+    return spans
+
+
+def _words(text: str, start: int, end: int) -> list[Span]:
+    """Whitespace-separated words, with words longer than WordPiece's limit cut into pieces."""
+    words: list[Span] = []
+    for m in re.finditer(r"\S+", text[start:end]):
+        ws, we = start + m.start(), start + m.end()
+        words.extend((p, min(p + _MAX_WORD_CHARS, we)) for p in range(ws, we, _MAX_WORD_CHARS))
+    return words
+
+
+def _hard_split(text: str, span: Span, budget: int, max_chars: int, tok: TokenCounter) -> list[_Atom]:
+    """Cut an over-long sentence at word boundaries into pieces of at most `budget` tokens."""
+    words = _words(text, *span)
+    counts = tok.count_many([text[s:e] for s, e in words])
+    pieces: list[_Atom] = []
+    first, total = 0, 0
+    for i, n in enumerate(counts):
+        if i > first and (total + n > budget or words[i][1] - words[first][0] > max_chars):
+            pieces.append(_Atom(words[first][0], words[i - 1][1], total, -1, is_sentence=True))
+            first, total = i, 0
+        total += n
+    pieces.append(_Atom(words[first][0], words[-1][1], total, -1, is_sentence=True))
+    return pieces
+
+
+def _atoms(text: str, paras: Sequence[Span], params: ChunkParams, tok: TokenCounter) -> list[_Atom]:
+    """Whole paragraphs when they fit the target, else their sentences (cut further if too long)."""
+    para_tokens = tok.count_many([text[s:e] for s, e in paras])
+    atoms: list[_Atom] = []
+    for i, ((s, e), n) in enumerate(zip(paras, para_tokens, strict=True)):
+        sentences = sentence_spans(text, s, e)
+        if n <= params.target_tokens and e - s <= params.max_chars:
+            atoms.append(_Atom(s, e, n, i, sentences))
+            continue
+        counts = tok.count_many([text[a:b] for a, b in sentences])
+        for span, m in zip(sentences, counts, strict=True):
+            if m <= params.target_tokens and span[1] - span[0] <= params.max_chars:
+                atoms.append(_Atom(*span, m, i, [span], is_sentence=True))
+                continue
+            budget = min(params.target_tokens, params.max_tokens - 8)
+            for piece in _hard_split(text, span, budget, params.max_chars, tok):
+                piece.para, piece.sentences = i, [(piece.start, piece.end)]
+                atoms.append(piece)
+    return atoms
+
+
+def _pack(
+    atoms: Sequence[_Atom], heading_paras: set[int], note_of: dict[int, str], params: ChunkParams
+) -> list[list[_Atom]]:
+    """Greedily group atoms up to the target; headings and notes start new groups; overlap at splits."""
+    groups: list[list[_Atom]] = []
+    current: list[_Atom] = []
+    for atom in atoms:
+        total = sum(a.tokens for a in current)
+        only_headings = all(a.para in heading_paras for a in current)
+        breaks = bool(current) and (
+            (atom.para in heading_paras and not only_headings)
+            or note_of.get(atom.para) != note_of.get(current[-1].para)
+            or total + atom.tokens > params.target_tokens
+            or atom.end - current[0].start > params.max_chars
+        )
+        if breaks:
+            groups.append(current)
+            carry: list[_Atom] = []
+            if params.overlap_sentences and atom.is_sentence:
+                tail = current[-params.overlap_sentences :]
+                if all(a.is_sentence and a.para == atom.para for a in tail):
+                    if sum(a.tokens for a in tail) + atom.tokens <= params.target_tokens and (
+                        atom.end - tail[0].start <= params.max_chars
+                    ):
+                        carry = list(tail)
+            current = carry
+        current.append(atom)
+    if current:
+        groups.append(current)
+    return groups
+
+
+def chunk_document(doc_id: str, text: str, tok: TokenCounter, params: ChunkParams) -> list[Passage]:
+    """Split one document into passages with provenance and footnote links."""
+    paras = split_paragraphs(text)
+    notes_from, note_of, markers = find_notes(text, paras)
+    markdown = doc_id.lower().endswith(".md")
+    headings = {i: h for i, (s, e) in enumerate(paras[:notes_from]) if (h := heading_of(text[s:e], markdown))}
+    groups = _pack(_atoms(text, paras, params, tok), set(headings), note_of, params)
+
+    passages: list[Passage] = []
+    current_heading: str | None = None
+    heading_at_para: dict[int, str | None] = {}
+    for i in range(len(paras)):
+        current_heading = headings.get(i, current_heading)
+        heading_at_para[i] = current_heading
+    first_passage_of_note: dict[str, str] = {}
+    for n, group in enumerate(groups):
+        start, end = group[0].start, group[-1].end
+        body = [a for a in group if a.para not in headings] or group
+        para = group[0].para
+        note = note_of.get(para)
+        heading = f"Note {note}" if note else heading_at_para[body[0].para]
+        sentences: list[Span] = []
+        for a in group:
+            sentences.extend(
+                (s - start, e - start) for s, e in a.sentences if (s - start, e - start) not in sentences
+            )
+        pid = f"{doc_id}#{n}"
+        if note:
+            first_passage_of_note.setdefault(note, pid)
+        passages.append(
+            Passage(pid, doc_id, start, end, text[start:end], heading, para, tuple(sentences), footnote=note)
+        )
+    if markers:
+        passages = [
+            _with_footnotes(
+                p,
+                [
+                    (label, first_passage_of_note[label])
+                    for off, label in markers
+                    if p.start <= off < p.end and label in first_passage_of_note
+                ],
+            )
+            for p in passages
+        ]
+    _check_limits(passages, tok, params)
+    return passages
+
+
+def _with_footnotes(p: Passage, links: list[tuple[str, str]]) -> Passage:
+    if not links:
+        return p
+    return Passage(
+        p.passage_id,
+        p.doc_id,
+        p.start,
+        p.end,
+        p.text,
+        p.heading,
+        p.paragraph,
+        p.sentences,
+        tuple(links),
+        p.footnote,
+    )
+
+
+class ChunkingError(RuntimeError):
+    """A passage would exceed the model's token limit (a bug: it would be silently truncated)."""
+
+
+def _check_limits(passages: Sequence[Passage], tok: TokenCounter, params: ChunkParams) -> None:
+    counts = tok.count_many([p.text for p in passages])
+    for p, n in zip(passages, counts, strict=True):
+        if n > params.max_tokens:
+            raise ChunkingError(f"{p.passage_id} has {n} tokens, over the model limit {params.max_tokens}")

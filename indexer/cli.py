@@ -1,0 +1,106 @@
+"""Owns the command line: build, search, eval, verify."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+from indexer import store
+from indexer.build import BuildError, build
+from indexer.embedding import Embedder, ModelError, SentenceTransformerEmbedder, model_info
+from indexer.settings import IndexSettings, SettingsError
+
+
+def _embedder(settings: IndexSettings) -> Embedder:
+    return SentenceTransformerEmbedder(model_info(settings.model), settings.threads)
+
+
+def cmd_build(settings: IndexSettings, args: argparse.Namespace) -> int:
+    if args.skip_bad_files:
+        settings = settings.model_copy(update={"skip_bad_files": True})
+    summary = build(settings, lambda: _embedder(settings), progress=None if not args.no_progress else False)
+    print(summary.render())
+    return 0
+
+
+def _open(settings: IndexSettings) -> tuple[store.Generation, Embedder]:
+    info = model_info(settings.model)
+    generation = store.open_current(settings.index_dir, info.fingerprint, info.dim)
+    return generation, SentenceTransformerEmbedder(info, settings.threads)
+
+
+def cmd_search(settings: IndexSettings, args: argparse.Namespace) -> int:
+    from indexer.search import Searcher
+
+    generation, embedder = _open(settings)
+    result = Searcher(generation, embedder).search(args.question, args.k, args.doc)
+    for hit in result.hits:
+        p = hit.passage
+        s, e = hit.highlight
+        marked = p["text"][:s] + "[[" + p["text"][s:e] + "]]" + p["text"][e:]
+        print(f"{hit.rank}. {hit.score:.3f}  {p['passage_id']}  ({p['heading'] or 'no heading'})")
+        print(textwrap.indent(textwrap.fill(marked, 100), "   "))
+        print()
+    print(f"generation {result.generation}, {result.took_ms:.1f} ms")
+    return 0
+
+
+def cmd_eval(settings: IndexSettings, args: argparse.Namespace) -> int:
+    from indexer.evaluation import evaluate_questions, load_questions
+    from indexer.search import Searcher
+
+    generation, embedder = _open(settings)
+    searcher = Searcher(generation, embedder)
+    report = evaluate_questions(
+        load_questions(Path(args.file)), generation.passages,
+        lambda q, k: [h.passage["passage_id"] for h in searcher.search(q, k).hits],
+    )
+    print(f"{args.file}: {len(generation.passages)} passages, generation {generation.name}")
+    print(report.render())
+    return 0
+
+
+def cmd_verify(settings: IndexSettings, args: argparse.Namespace) -> int:
+    root = settings.index_dir
+    name = args.generation or store.read_current(root)
+    if name is None:
+        raise store.GenerationError(f"no published generation in {root}")
+    info = model_info(settings.model)
+    manifest = store.verify(store.generations_dir(root) / name, info.fingerprint, info.dim)
+    print(f"{name}: OK ({manifest['passages']} passages, {len(manifest['files'])} files checked)")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m indexer", description="Build and query the search index.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="index the corpus into a new generation and publish it")
+    b.add_argument("--skip-bad-files", action="store_true", help="skip unreadable/empty/binary files")
+    b.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
+    b.set_defaults(run=cmd_build)
+    s = sub.add_parser("search", help="print the passages that best answer a question")
+    s.add_argument("question")
+    s.add_argument("-k", type=int, default=5, choices=range(1, 51), metavar="K", help="results (1-50)")
+    s.add_argument("--doc", help="restrict to one document id")
+    s.set_defaults(run=cmd_search)
+    e = sub.add_parser("eval", help="Recall@1/5 and MRR@10 for a JSONL file of questions with evidence")
+    e.add_argument("file")
+    e.set_defaults(run=cmd_eval)
+    v = sub.add_parser("verify", help="check a generation's checksums, row counts and model")
+    v.add_argument("generation", nargs="?", help="generation name (default: CURRENT)")
+    v.set_defaults(run=cmd_verify)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = IndexSettings.from_env(os.environ)
+        return int(args.run(settings, args))
+    except (BuildError, store.GenerationError, ModelError, SettingsError, OSError, ValueError, LookupError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

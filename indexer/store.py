@@ -1,0 +1,248 @@
+"""Owns the on-disk format: writing, publishing, verifying, opening and pruning index generations."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+GENERATIONS = "generations"
+TMP_PREFIX = ".tmp-"
+MANIFEST = "manifest.json"
+INDEX_FILE = "index.faiss"
+PASSAGES_FILE = "passages.jsonl"
+DOCUMENTS_FILE = "documents.jsonl"
+SENTENCES_FILE = "sentences.npy"
+
+
+class GenerationError(Exception):
+    """A generation is missing, incomplete, corrupt, or built with another model."""
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def new_generation_name() -> str:
+    """Names sort chronologically; the random suffix keeps two builds in one microsecond apart."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(3)
+
+
+def generations_dir(root: Path) -> Path:
+    return root / GENERATIONS
+
+
+def read_current(root: Path) -> str | None:
+    """The published generation's name, or None before the first publish."""
+    try:
+        name = (root / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def write_generation(
+    root: Path, name: str, writers: dict[str, Callable[[Path], None]], manifest: dict[str, Any]
+) -> Path:
+    """Write files under a temporary name, checksum and fsync them, then rename into place."""
+    gens = generations_dir(root)
+    gens.mkdir(parents=True, exist_ok=True)
+    tmp = gens / f"{TMP_PREFIX}{name}"
+    tmp.mkdir()
+    checksums: dict[str, str] = {}
+    for filename, write in writers.items():
+        path = tmp / filename
+        write(path)
+        _fsync_path(path)
+        checksums[filename] = sha256_file(path)
+    manifest = {**manifest, "format_version": FORMAT_VERSION, "generation": name, "files": checksums}
+    manifest_path = tmp / MANIFEST
+    with manifest_path.open("w", encoding="utf-8") as fh:
+        json.dump(manifest, fh, indent=2, ensure_ascii=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+    _fsync_path(tmp)
+    final = gens / name
+    os.rename(tmp, final)
+    _fsync_path(gens)
+    return final
+
+
+def publish(root: Path, name: str) -> None:
+    """Point root/CURRENT at a finished generation; readers never see a partial one."""
+    if not (generations_dir(root) / name / MANIFEST).is_file():
+        raise GenerationError(f"cannot publish {name!r}: no such finished generation")
+    tmp = root / f"{CURRENT}.{secrets.token_hex(4)}.tmp"
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write(name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, root / CURRENT)
+    _fsync_path(root)
+
+
+def prune(root: Path, keep: int) -> list[str]:
+    """Remove leftover temporary generations and all but the newest `keep` (CURRENT always stays)."""
+    gens = generations_dir(root)
+    if not gens.is_dir():
+        return []
+    current = read_current(root)
+    removed: list[str] = []
+    finished = sorted(p.name for p in gens.iterdir() if p.is_dir() and not p.name.startswith(TMP_PREFIX))
+    doomed = [n for n in finished[: max(0, len(finished) - keep)] if n != current]
+    doomed += [p.name for p in gens.iterdir() if p.name.startswith(TMP_PREFIX)]
+    for stale in root.glob(f"{CURRENT}.*.tmp"):
+        stale.unlink(missing_ok=True)
+    for name in doomed:
+        shutil.rmtree(gens / name, ignore_errors=True)
+        removed.append(name)
+    return removed
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise GenerationError(f"{path.name}: no manifest") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise GenerationError(f"{path.name}: manifest is not valid JSON ({exc})") from None
+    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+        raise GenerationError(f"{path.name}: unsupported manifest format")
+    return manifest
+
+
+def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            yield json.loads(line)
+
+
+def verify(path: Path, model_fingerprint: str | None = None, model_dim: int | None = None) -> dict[str, Any]:
+    """Check checksums, row counts and model of a generation; return its manifest or raise GenerationError."""
+    manifest = read_manifest(path)
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not files:
+        raise GenerationError(f"{path.name}: manifest lists no files")
+    for filename, expected in files.items():
+        file = path / filename
+        if not file.is_file():
+            raise GenerationError(f"{path.name}: {filename} is missing")
+        if sha256_file(file) != expected:
+            raise GenerationError(f"{path.name}: checksum of {filename} does not match the manifest")
+    model = manifest.get("model", {})
+    if model_fingerprint is not None and model.get("fingerprint") != model_fingerprint:
+        raise GenerationError(
+            f"{path.name}: built with model {model.get('name')!r} ({str(model.get('fingerprint'))[:12]}), "
+            f"not the model this process embeds queries with ({model_fingerprint[:12]})"
+        )
+    if model_dim is not None and model.get("dimension") != model_dim:
+        raise GenerationError(f"{path.name}: dimension {model.get('dimension')} != model dimension {model_dim}")
+    try:
+        index = faiss.read_index(str(path / INDEX_FILE))
+    except RuntimeError as exc:
+        raise GenerationError(f"{path.name}: index.faiss cannot be read ({exc})") from None
+    rows = sum(1 for _ in (path / PASSAGES_FILE).open(encoding="utf-8"))
+    if not index.ntotal == rows == manifest.get("passages"):
+        raise GenerationError(
+            f"{path.name}: row counts disagree (faiss {index.ntotal}, passages.jsonl {rows}, "
+            f"manifest {manifest.get('passages')})"
+        )
+    if index.d != model.get("dimension"):
+        raise GenerationError(f"{path.name}: index dimension {index.d} != manifest {model.get('dimension')}")
+    return manifest
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """An opened, verified generation, immutable and shared by concurrent readers."""
+
+    name: str
+    path: Path
+    manifest: dict[str, Any]
+    index: Any  # faiss.Index
+    passages: list[dict[str, Any]]
+    documents: dict[str, dict[str, Any]]  # doc_id -> {title, text, sha256, first_row, rows}
+    sentence_vectors: np.ndarray  # (n_sentences, dim) float32, rows referenced by passages
+
+
+def open_generation(path: Path, model_fingerprint: str | None = None, model_dim: int | None = None) -> Generation:
+    """Verify then load a generation into memory."""
+    manifest = verify(path, model_fingerprint, model_dim)
+    try:
+        index = faiss.read_index(str(path / INDEX_FILE))
+        passages = list(_jsonl(path / PASSAGES_FILE))
+        documents = {d["doc_id"]: d for d in _jsonl(path / DOCUMENTS_FILE)}
+        sentence_vectors = np.load(path / SENTENCES_FILE, allow_pickle=False)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise GenerationError(f"{path.name}: cannot be loaded ({exc})") from None
+    return Generation(path.name, path, manifest, index, passages, documents, sentence_vectors)
+
+
+def open_current(root: Path, model_fingerprint: str | None = None, model_dim: int | None = None) -> Generation:
+    name = read_current(root)
+    if name is None:
+        raise GenerationError(f"no published generation in {root} (run `make index` first)")
+    return open_generation(generations_dir(root) / name, model_fingerprint, model_dim)
+
+
+def write_jsonl(rows: list[dict[str, Any]]) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        with path.open("w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    return write
+
+
+def write_npy(array: np.ndarray) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        with path.open("wb") as fh:
+            np.save(fh, array, allow_pickle=False)
+
+    return write
+
+
+def write_faiss(index: Any) -> Callable[[Path], None]:
+    return lambda path: faiss.write_index(index, str(path))
+
+
+@contextlib.contextmanager
+def build_lock(root: Path) -> Iterator[None]:
+    """One build at a time per index directory, across processes (released if the holder dies)."""
+    import fcntl
+
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".build.lock").open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise GenerationError(f"another build is already running on {root}") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

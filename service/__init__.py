@@ -1,0 +1,1 @@
+"""HTTP service: JSON search API, web page, health, metrics, hot swap of index generations."""

@@ -1,0 +1,35 @@
+"""Entry point for `python -m service`: serve the app with uvicorn using SEMSEARCH_* settings."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import uvicorn
+
+from indexer.settings import SettingsError
+from service.app import create_app
+from service.settings import Settings
+
+
+def main() -> int:
+    try:
+        settings = Settings.from_env(os.environ)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        limit_concurrency=settings.max_concurrency,
+        timeout_keep_alive=5,
+        log_level=settings.log_level,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

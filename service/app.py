@@ -1,0 +1,74 @@
+"""Owns assembling the FastAPI app: create_app(settings) wires state, routes, middleware and lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from indexer.embedding import Embedder, SentenceTransformerEmbedder, model_info
+from indexer.search import Searcher
+from service import api, web
+from service.admin import ReindexJobs
+from service.errors import NotReady, install_error_handlers
+from service.metrics import Metrics
+from service.middleware import BodyLimit, HeadersAndMetrics
+from service.reload import IndexHolder, Reloader
+from service.settings import Settings
+
+
+def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:
+    """The service for one index directory; pass `embedder` to share an already loaded model (tests)."""
+    settings = settings or Settings.from_env(os.environ)
+    holder = IndexHolder(embedder=embedder)
+    metrics = Metrics()
+
+    def on_swap(searcher: Searcher) -> None:
+        metrics.swaps.inc()
+        metrics.passages.set(len(searcher.generation.passages))
+        metrics.ready.set(1)
+
+    reloader = Reloader(settings.index_dir, holder, on_swap)
+
+    def load_embedder() -> Embedder:
+        # One torch thread per request thread: on 2 cores more threads only contend.
+        return SentenceTransformerEmbedder(model_info(settings.model), settings.threads or 1)
+
+    def current_embedder() -> Embedder:
+        if holder.embedder is None:
+            raise NotReady("the model is still loading")
+        return holder.embedder
+
+    jobs = ReindexJobs(settings, current_embedder, after=reloader.check)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(reloader.run(load_embedder, settings.reload_interval))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app = FastAPI(
+        title="semsearch", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
+        description="Semantic search over a folder of documents.",
+    )
+    app.state.settings = settings
+    app.state.holder = holder
+    app.state.metrics = metrics
+    app.state.reloader = reloader
+    app.state.jobs = jobs
+    install_error_handlers(app)
+    app.include_router(api.router)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(HeadersAndMetrics, metrics=metrics)
+    return app

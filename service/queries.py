@@ -1,0 +1,85 @@
+"""Owns turning a request's q/k/doc into a search and the search into the API's JSON shape."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from indexer.search import Hit, SearchResult, UnknownDocumentError
+from service.errors import InvalidInput, NotReady
+from service.reload import IndexHolder
+
+MAX_QUERY_CHARS = 1000
+MAX_K = 50
+DEFAULT_K = 5
+
+
+def clean_query(q: str | None) -> str:
+    """The trimmed query, or InvalidInput saying exactly what is wrong with it."""
+    if q is None:
+        raise InvalidInput("q is required: the question to search for")
+    try:
+        q.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput("q contains invalid Unicode (a lone surrogate)") from None
+    if "\ufffd" in q:
+        # Starlette decodes invalid percent-encoded UTF-8 to U+FFFD; nobody types that character.
+        raise InvalidInput("q is not valid UTF-8 (check its percent-encoding)")
+    q = q.strip()
+    if not q:
+        raise InvalidInput("q must not be empty or only whitespace")
+    if len(q) > MAX_QUERY_CHARS:
+        raise InvalidInput(f"q is {len(q)} characters long; the limit is {MAX_QUERY_CHARS}")
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in q):
+        raise InvalidInput("q contains control characters (such as NUL)")
+    return q
+
+
+def clean_k(k: int | None) -> int:
+    if k is None:
+        return DEFAULT_K
+    if not 1 <= k <= MAX_K:
+        raise InvalidInput(f"k must be between 1 and {MAX_K}, got {k}")
+    return k
+
+
+def hit_json(hit: Hit, documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    p = hit.passage
+    return {
+        "rank": hit.rank,
+        "score": round(hit.score, 4),
+        "passage_id": p["passage_id"],
+        "document": p["doc_id"],
+        "title": documents[p["doc_id"]]["title"],
+        "heading": p["heading"],
+        "text": p["text"],
+        "start": p["start"],
+        "end": p["end"],
+        "highlight": {"start": hit.highlight[0], "end": hit.highlight[1]},
+        "paragraph": p["paragraph"],
+        "footnote": p["footnote"],
+        "footnotes": p["footnotes"],
+    }
+
+
+def run_search(holder: IndexHolder, q: str | None, k: int | None, doc: str | None) -> tuple[SearchResult, dict]:
+    """Validate, search the generation being served, and shape the answer of the API contract."""
+    query, k = clean_query(q), clean_k(k)
+    searcher = holder.searcher  # read once: a concurrent swap cannot mix two generations in one answer
+    if searcher is None:
+        raise NotReady(f"the index is not ready ({holder.status})", headers={"Retry-After": "2"})
+    if doc is not None and doc not in searcher.generation.documents:
+        raise InvalidInput(f"doc {doc[:200]!r} is not a document in the index")
+    try:
+        result = searcher.search(query, k, doc)
+    except UnknownDocumentError:
+        raise InvalidInput("doc is not a document in the index") from None
+    gen = searcher.generation
+    body = {
+        "query": query,
+        "k": k,
+        "results": [hit_json(h, gen.documents) for h in result.hits],
+        "index": {"generation": gen.name, "model": gen.manifest["model"]["name"], "passages": len(gen.passages)},
+        "took_ms": round(result.took_ms, 2),
+    }
+    return result, body

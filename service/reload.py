@@ -1,0 +1,96 @@
+"""Owns which generation the service answers from: loading, verifying, and hot-swapping on CURRENT changes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from indexer import store
+from indexer.embedding import Embedder
+from indexer.search import Searcher
+
+log = logging.getLogger("service.reload")
+
+
+@dataclass(slots=True)
+class IndexHolder:
+    """The live Searcher: requests read `searcher` once; a swap replaces that single reference."""
+
+    searcher: Searcher | None = None
+    embedder: Embedder | None = None
+    status: str = "starting"  # starting | loading model | no index | ready
+    last_error: str | None = None
+    rejected: dict[str, str] = field(default_factory=dict)  # generation -> why it was refused
+    swaps: int = 0
+
+
+class Reloader:
+    """Polls CURRENT; verifies and loads a new generation beside the old one, then swaps."""
+
+    def __init__(
+        self, root: store.Path, holder: IndexHolder, on_swap: Callable[[Searcher], None] | None = None
+    ) -> None:
+        self.root = root
+        self.holder = holder
+        self.on_swap = on_swap
+        self._lock = threading.Lock()  # one load at a time (poller and admin job may both ask)
+
+    def check(self) -> bool:
+        """Load CURRENT if it names a generation we do not serve yet; True if a swap happened."""
+        embedder = self.holder.embedder
+        if embedder is None:
+            return False
+        with self._lock:
+            name = store.read_current(self.root)
+            current = self.holder.searcher
+            if name is None:
+                if current is None:
+                    self.holder.status = "no index"
+                    self.holder.last_error = f"no published generation in {self.root}"
+                return False
+            if (current is not None and current.name == name) or name in self.holder.rejected:
+                return False
+            started = time.perf_counter()
+            try:
+                generation = store.open_generation(
+                    store.generations_dir(self.root) / name, embedder.info.fingerprint, embedder.info.dim
+                )
+            except store.GenerationError as exc:
+                self.holder.rejected[name] = str(exc)
+                self.holder.last_error = str(exc)
+                if current is None:
+                    self.holder.status = "no index"
+                log.error("refused generation %s: %s", name, exc)
+                return False
+            searcher = Searcher(generation, embedder)
+            self.holder.searcher = searcher  # the swap: in-flight requests keep the old one
+            self.holder.status = "ready"
+            self.holder.last_error = None
+            self.holder.swaps += 1
+            log.info("serving generation %s (%d passages, loaded in %.2fs)", name,
+                     len(generation.passages), time.perf_counter() - started)
+        if self.on_swap:
+            self.on_swap(searcher)
+        return True
+
+    async def run(self, load_embedder: Callable[[], Embedder], interval: float) -> None:
+        """Load the model (off the event loop), then keep the served generation in step with CURRENT."""
+        if self.holder.embedder is None:
+            self.holder.status = "loading model"
+            try:
+                self.holder.embedder = await asyncio.to_thread(load_embedder)
+            except Exception as exc:  # surface in /readyz rather than killing the process
+                self.holder.status = "model error"
+                self.holder.last_error = str(exc)
+                log.exception("cannot load the model")
+                return
+        while True:
+            try:
+                await asyncio.to_thread(self.check)
+            except Exception:  # keep polling: a transient I/O error must not stop hot swaps
+                log.exception("reload check failed")
+            await asyncio.sleep(interval)

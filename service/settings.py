@@ -1,0 +1,23 @@
+"""Owns the service's settings: the indexer's plus HTTP, admin and reload settings, from SEMSEARCH_*."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+
+from indexer.settings import IndexSettings
+
+
+class Settings(IndexSettings):
+    """Everything `python -m service` reads from the environment (see the README's table)."""
+
+    host: str = Field("127.0.0.1", description="Interface to listen on")
+    port: int = Field(8000, ge=1, le=65535, description="Port to listen on")
+    admin_token: SecretStr | None = Field(
+        None, description="Bearer token for the admin re-index routes; unset: the routes are off"
+    )
+    reload_interval: float = Field(1.0, gt=0, le=3600, description="Seconds between checks of CURRENT")
+    max_body_bytes: int = Field(16_384, ge=1024, le=10_000_000, description="Largest accepted request body")
+    max_concurrency: int = Field(
+        64, ge=1, le=10_000, description="Connections served at once; beyond it the server answers 503"
+    )
+    log_level: str = Field("info", pattern="^(critical|error|warning|info|debug)$", description="Log level")

@@ -1,0 +1,92 @@
+"""Owns the web page: the search box, server-rendered results, and documents shown in context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from service.errors import ApiError, NotFound, NotReady
+from service.queries import run_search
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+router = APIRouter()
+
+
+def passage_anchor(passage_id: str) -> str:
+    return "p" + passage_id.rsplit("#", 1)[1]
+
+
+def context_url(doc_id: str, passage_id: str) -> str:
+    anchor = passage_anchor(passage_id)
+    return f"/documents/{quote(doc_id)}?p={anchor[1:]}#{anchor}"
+
+
+def _result_view(result: dict[str, Any]) -> dict[str, Any]:
+    """Split the passage around its highlight so the template escapes each part and wraps one in <mark>."""
+    text, hl = result["text"], result["highlight"]
+    return {
+        **result,
+        "before": text[: hl["start"]],
+        "marked": text[hl["start"] : hl["end"]],
+        "after": text[hl["end"] :],
+        "url": context_url(result["document"], result["passage_id"]),
+        "notes": [
+            {"label": n["label"], "url": context_url(result["document"], n["passage_id"])}
+            for n in result["footnotes"]
+        ],
+    }
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def page(request: Request, q: str | None = None, k: int = 5) -> HTMLResponse:
+    context: dict[str, Any] = {"q": q or "", "results": None, "error": None, "answer": None}
+    status = 200
+    if q is not None:
+        try:
+            _, answer = run_search(request.app.state.holder, q, k if 1 <= k <= 50 else 5, None)
+            context["answer"] = answer
+            context["results"] = [_result_view(r) for r in answer["results"]]
+        except ApiError as exc:
+            context["error"] = exc.detail
+            status = exc.status
+    return TEMPLATES.TemplateResponse(request, "search.html", context, status_code=status)
+
+
+def document_segments(text: str, passages: list[dict[str, Any]], selected: str | None) -> list[dict[str, Any]]:
+    """The document cut at passage starts (anchors) and around the selected passage (marked)."""
+    cuts = {0, len(text)}
+    anchors: dict[int, list[str]] = {}
+    span: tuple[int, int] | None = None
+    for p in passages:
+        anchor = passage_anchor(p["passage_id"])
+        anchors.setdefault(p["start"], []).append(anchor)
+        cuts.add(p["start"])
+        if anchor == selected:
+            span = (p["start"], p["end"])
+            cuts.update(span)
+    points = sorted(cuts)
+    return [
+        {"text": text[a:b], "anchors": anchors.get(a, []), "mark": bool(span and span[0] <= a < span[1])}
+        for a, b in zip(points, points[1:], strict=False)
+    ]
+
+
+@router.get("/documents/{doc_id:path}", response_class=HTMLResponse, include_in_schema=False)
+def document(request: Request, doc_id: str, p: str | None = None) -> HTMLResponse:
+    searcher = request.app.state.holder.searcher
+    if searcher is None:
+        raise NotReady("the index is not ready")
+    # Documents come only from the served generation: a path never reaches the file system.
+    doc = searcher.generation.documents.get(doc_id)
+    if doc is None:
+        raise NotFound("no such document in the index")
+    first, rows = doc["first_row"], doc["rows"]
+    passages = searcher.generation.passages[first : first + rows]
+    selected = f"p{p}" if p and p.isdigit() else None
+    context = {"doc": doc, "segments": document_segments(doc["text"], passages, selected), "q": ""}
+    return TEMPLATES.TemplateResponse(request, "document.html", context)
