@@ -89,7 +89,10 @@ def _previous_texts(root: Path) -> set[str]:
 
 
 def _embed_missing(
-    texts: Sequence[str], cache: EmbeddingCache, get_embedder: Callable[[], Embedder], batch_size: int,
+    texts: Sequence[str],
+    cache: EmbeddingCache,
+    get_embedder: Callable[[], Embedder],
+    batch_size: int,
     progress: bool,
 ) -> dict[str, np.ndarray]:
     """Vectors for every text: from the cache, else embedded in length-sorted batches and cached."""
@@ -113,9 +116,16 @@ def _embed_missing(
 
 def passage_record(p: Passage, sentence_row: int) -> dict[str, Any]:
     return {
-        "passage_id": p.passage_id, "doc_id": p.doc_id, "start": p.start, "end": p.end, "text": p.text,
-        "heading": p.heading, "paragraph": p.paragraph, "sentences": [list(s) for s in p.sentences],
-        "sentence_row": sentence_row, "footnote": p.footnote,
+        "passage_id": p.passage_id,
+        "doc_id": p.doc_id,
+        "start": p.start,
+        "end": p.end,
+        "text": p.text,
+        "heading": p.heading,
+        "paragraph": p.paragraph,
+        "sentences": [list(s) for s in p.sentences],
+        "sentence_row": sentence_row,
+        "footnote": p.footnote,
         "footnotes": [{"label": label, "passage_id": pid} for label, pid in p.footnotes],
     }
 
@@ -126,7 +136,7 @@ def build(
     info: ModelInfo | None = None,
     progress: bool | None = None,
 ) -> BuildSummary:
-    """Index the corpus into a new generation and publish it; raise BuildError and publish nothing on failure."""
+    """Index the corpus into a new generation and publish it; on failure raise BuildError, publish nothing."""
     started = time.perf_counter()
     progress = sys.stderr.isatty() if progress is None else progress
     root = settings.index_dir
@@ -150,14 +160,19 @@ def build(
             cached_passages = set(cache.get_many(list(passage_keys)))
             before_sentences = len(cache.get_many([text_key(t) for t in sentence_texts]))
             vectors = _embed_missing(
-                [p.text for p in passages] + sentence_texts, cache, get_embedder, settings.batch_size, progress
+                [p.text for p in passages] + sentence_texts,
+                cache,
+                get_embedder,
+                settings.batch_size,
+                progress,
             )
         finally:
             cache.close()
         passage_matrix = np.stack([vectors[text_key(p.text)] for p in passages]).astype(np.float32)
         sentence_matrix = (
             np.stack([vectors[text_key(t)] for t in sentence_texts]).astype(np.float32)
-            if sentence_texts else np.zeros((0, info.dim), np.float32)
+            if sentence_texts
+            else np.zeros((0, info.dim), np.float32)
         )
         name = _write(settings, info, params, corpus.documents, passages, passage_matrix, sentence_matrix)
         previous = _previous_texts(root)
@@ -173,15 +188,21 @@ def build(
         reused=len(passages) - embedded,
         removed=len(previous - current_texts),
         sentences_embedded=len({text_key(t) for t in sentence_texts}) - before_sentences
-        if sentence_texts else 0,
+        if sentence_texts
+        else 0,
         seconds=time.perf_counter() - started,
         skipped=list(corpus.problems),
     )
 
 
 def _write(
-    settings: IndexSettings, info: ModelInfo, params: ChunkParams, documents: Sequence[Document],
-    passages: Sequence[Passage], passage_matrix: np.ndarray, sentence_matrix: np.ndarray,
+    settings: IndexSettings,
+    info: ModelInfo,
+    params: ChunkParams,
+    documents: Sequence[Document],
+    passages: Sequence[Passage],
+    passage_matrix: np.ndarray,
+    sentence_matrix: np.ndarray,
 ) -> str:
     """Write the generation files with their manifest; return the generation's name."""
     records: list[dict[str, Any]] = []
@@ -195,8 +216,15 @@ def _write(
         first_row.setdefault(p.doc_id, i)
         rows[p.doc_id] = rows.get(p.doc_id, 0) + 1
     doc_records = [
-        {"doc_id": d.doc_id, "title": d.title, "sha256": d.sha256, "encoding": d.encoding, "text": d.text,
-         "first_row": first_row.get(d.doc_id, 0), "rows": rows.get(d.doc_id, 0)}
+        {
+            "doc_id": d.doc_id,
+            "title": d.title,
+            "sha256": d.sha256,
+            "encoding": d.encoding,
+            "text": d.text,
+            "first_row": first_row.get(d.doc_id, 0),
+            "rows": rows.get(d.doc_id, 0),
+        }
         for d in documents
     ]
     index, index_params = build_index(passage_matrix)
@@ -204,16 +232,21 @@ def _write(
     manifest = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": info.as_manifest(),
-        "chunking": {"target_tokens": params.target_tokens, "max_tokens": params.max_tokens,
-                     "overlap_sentences": params.overlap_sentences, "max_chars": params.max_chars,
-                     "embedded_text": "passage text as is"},
+        "chunking": {
+            "target_tokens": params.target_tokens,
+            "max_tokens": params.max_tokens,
+            "overlap_sentences": params.overlap_sentences,
+            "max_chars": params.max_chars,
+            "embedded_text": "passage text as is",
+        },
         "index": index_params,
         "passages": len(passages),
         "sentences": int(sentence_matrix.shape[0]),
         "documents": [{"doc_id": d.doc_id, "sha256": d.sha256, "title": d.title} for d in documents],
     }
     store.write_generation(
-        settings.index_dir, name,
+        settings.index_dir,
+        name,
         {
             store.INDEX_FILE: store.write_faiss(index),
             store.PASSAGES_FILE: store.write_jsonl(records),

@@ -75,7 +75,54 @@ _MARKER = re.compile(r"(?<=[.!?,;:\"'”’)\]])( ?)(\d{1,3})(?=\s|$)")
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?: ?\d{1,3}(?=\s))?(?=\s+\S)")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 _ABBREVIATIONS = frozenset(
-    ["mr", "mrs", "ms", "dr", "st", "vs", "etc", "e.g", "i.e", "cf", "par", "pars", "p", "pp", "vol", "no", "nos", "fig", "ch", "ed", "eds", "jr", "sr", "inc", "ltd", "co", "op", "cit", "ibid", "approx", "dept", "est", "gen", "gov", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"]
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "vs",
+        "etc",
+        "e.g",
+        "i.e",
+        "cf",
+        "par",
+        "pars",
+        "p",
+        "pp",
+        "vol",
+        "no",
+        "nos",
+        "fig",
+        "ch",
+        "ed",
+        "eds",
+        "jr",
+        "sr",
+        "inc",
+        "ltd",
+        "co",
+        "op",
+        "cit",
+        "ibid",
+        "approx",
+        "dept",
+        "est",
+        "gen",
+        "gov",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+    ]
 )
 _MAX_WORD_CHARS = 100  # WordPiece maps longer words to one [UNK]; we cut them so no text hides in one token
 
@@ -141,7 +188,7 @@ def find_notes(text: str, paras: Sequence[Span]) -> tuple[int, dict[int, str], l
 
 
 def sentence_spans(text: str, start: int, end: int) -> list[Span]:
-    """Sentences of text[start:end] as absolute spans; abbreviations and initials ("K. Venu") don't end one."""
+    """Sentences of text[start:end] as absolute spans; abbreviations and initials ("K. Venu") go on."""
     spans: list[Span] = []
     s = start
     for m in _BOUNDARY.finditer(text, start, end):
@@ -225,11 +272,10 @@ def _pack(
             carry: list[_Atom] = []
             if params.overlap_sentences and atom.is_sentence:
                 tail = current[-params.overlap_sentences :]
-                if all(a.is_sentence and a.para == atom.para for a in tail):
-                    if sum(a.tokens for a in tail) + atom.tokens <= params.target_tokens and (
-                        atom.end - tail[0].start <= params.max_chars
-                    ):
-                        carry = list(tail)
+                same_paragraph = all(a.is_sentence and a.para == atom.para for a in tail)
+                fits = sum(a.tokens for a in tail) + atom.tokens <= params.target_tokens
+                if same_paragraph and fits and atom.end - tail[0].start <= params.max_chars:
+                    carry = list(tail)
             current = carry
         current.append(atom)
     if current:

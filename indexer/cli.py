@@ -21,7 +21,7 @@ def _embedder(settings: IndexSettings) -> Embedder:
 
 def cmd_build(settings: IndexSettings, args: argparse.Namespace) -> int:
     if args.skip_bad_files:
-        settings = settings.model_copy(update={"skip_bad_files": True})
+        settings = settings.replace(skip_bad_files=True)
     summary = build(settings, lambda: _embedder(settings), progress=None if not args.no_progress else False)
     print(summary.render())
     return 0
@@ -56,7 +56,8 @@ def cmd_eval(settings: IndexSettings, args: argparse.Namespace) -> int:
     generation, embedder = _open(settings)
     searcher = Searcher(generation, embedder)
     report = evaluate_questions(
-        load_questions(Path(args.file)), generation.passages,
+        load_questions(Path(args.file)),
+        generation.passages,
         lambda q, k: [h.passage["passage_id"] for h in searcher.search(q, k).hits],
     )
     print(f"{args.file}: {len(generation.passages)} passages, generation {generation.name}")
@@ -101,6 +102,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = IndexSettings.from_env(os.environ)
         return int(args.run(settings, args))
-    except (BuildError, store.GenerationError, ModelError, SettingsError, OSError, ValueError, LookupError) as exc:
+    except (
+        BuildError,
+        store.GenerationError,
+        ModelError,
+        SettingsError,
+        OSError,
+        ValueError,
+        LookupError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

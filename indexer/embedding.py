@@ -136,7 +136,9 @@ class SentenceTransformerEmbedder:
     def __init__(self, info: ModelInfo, threads: int = 0) -> None:
         import torch
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # the weight-loading bar is noise in logs and CLI output
         if threads:
             torch.set_num_threads(threads)
         self.info = info

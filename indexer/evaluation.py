@@ -1,4 +1,4 @@
-"""Owns retrieval evaluation: question files with evidence spans, relevance by span match, IR metrics (ranx)."""
+"""Owns retrieval evaluation: questions with evidence spans, relevance by span match, metrics (ranx)."""
 
 from __future__ import annotations
 
@@ -49,9 +49,16 @@ def relevant_passages(question: Question, passages: Sequence[dict[str, Any]]) ->
 
 
 DEV_METRICS = ("hit_rate@1", "hit_rate@5", "hit_rate@10", "mrr@10")
-METRIC_LABELS = {"hit_rate@1": "Recall@1", "hit_rate@5": "Recall@5", "hit_rate@10": "Recall@10",
-                 "mrr@10": "MRR@10", "ndcg@10": "nDCG@10", "recall@1": "Recall@1", "recall@5": "Recall@5",
-                 "recall@10": "Recall@10"}
+METRIC_LABELS = {
+    "hit_rate@1": "Recall@1",
+    "hit_rate@5": "Recall@5",
+    "hit_rate@10": "Recall@10",
+    "mrr@10": "MRR@10",
+    "ndcg@10": "nDCG@10",
+    "recall@1": "Recall@1",
+    "recall@5": "Recall@5",
+    "recall@10": "Recall@10",
+}
 
 
 def ir_metrics(
@@ -60,8 +67,10 @@ def ir_metrics(
     """Metrics from ranx over ranked lists (scores are 1/rank so our order is kept exactly)."""
     from ranx import Qrels, Run, evaluate
 
-    run = {qid: {pid: 1.0 / (i + 1) for i, pid in enumerate(ids)} or {"__none__": 0.0}
-           for qid, ids in ranked.items()}
+    run = {
+        qid: {pid: 1.0 / (i + 1) for i, pid in enumerate(ids)} or {"__none__": 0.0}
+        for qid, ids in ranked.items()
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # numba's type-cast chatter
         scores = evaluate(Qrels(qrels), Run(run), list(metrics), make_comparable=True)
@@ -83,7 +92,9 @@ class EvalReport:
 
 
 def evaluate_questions(
-    questions: Sequence[Question], passages: Sequence[dict[str, Any]], search: Callable[[str, int], list[str]],
+    questions: Sequence[Question],
+    passages: Sequence[dict[str, Any]],
+    search: Callable[[str, int], list[str]],
     metrics: Sequence[str] = DEV_METRICS,
 ) -> EvalReport:
     """Ask every question, judge the top 10 by evidence, and report the metrics (Recall@k = hit rate)."""

@@ -32,7 +32,9 @@ class SearchResult:
     took_ms: float
 
 
-def best_sentence(passage: dict[str, Any], sentence_vectors: np.ndarray, query: np.ndarray) -> tuple[int, int]:
+def best_sentence(
+    passage: dict[str, Any], sentence_vectors: np.ndarray, query: np.ndarray
+) -> tuple[int, int]:
     """The passage's sentence whose stored vector is closest to the query (the whole text if none)."""
     spans = passage["sentences"]
     if not spans:
@@ -70,5 +72,7 @@ class Searcher:
             if row < 0:
                 continue
             passage = gen.passages[int(row)]
-            hits.append(Hit(len(hits) + 1, float(score), passage, best_sentence(passage, gen.sentence_vectors, q)))
+            hits.append(
+                Hit(len(hits) + 1, float(score), passage, best_sentence(passage, gen.sentence_vectors, q))
+            )
         return SearchResult(hits, gen.name, (time.perf_counter() - started) * 1000)

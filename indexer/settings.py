@@ -38,6 +38,10 @@ class EnvModel(BaseModel):
             )
             raise SettingsError(f"invalid settings: {problems}") from None
 
+    def replace(self, **changes: Any) -> Self:
+        """A copy with some values changed, validated like values from the environment."""
+        return self.model_validate({**self.model_dump(), **changes})
+
 
 class IndexSettings(EnvModel):
     """What the batch indexer needs: where the corpus and the index live, which model, how to chunk."""

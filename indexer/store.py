@@ -161,7 +161,9 @@ def verify(path: Path, model_fingerprint: str | None = None, model_dim: int | No
             f"not the model this process embeds queries with ({model_fingerprint[:12]})"
         )
     if model_dim is not None and model.get("dimension") != model_dim:
-        raise GenerationError(f"{path.name}: dimension {model.get('dimension')} != model dimension {model_dim}")
+        raise GenerationError(
+            f"{path.name}: dimension {model.get('dimension')} != model dimension {model_dim}"
+        )
     try:
         index = faiss.read_index(str(path / INDEX_FILE))
     except RuntimeError as exc:
@@ -190,7 +192,9 @@ class Generation:
     sentence_vectors: np.ndarray  # (n_sentences, dim) float32, rows referenced by passages
 
 
-def open_generation(path: Path, model_fingerprint: str | None = None, model_dim: int | None = None) -> Generation:
+def open_generation(
+    path: Path, model_fingerprint: str | None = None, model_dim: int | None = None
+) -> Generation:
     """Verify then load a generation into memory."""
     manifest = verify(path, model_fingerprint, model_dim)
     try:
@@ -203,7 +207,9 @@ def open_generation(path: Path, model_fingerprint: str | None = None, model_dim:
     return Generation(path.name, path, manifest, index, passages, documents, sentence_vectors)
 
 
-def open_current(root: Path, model_fingerprint: str | None = None, model_dim: int | None = None) -> Generation:
+def open_current(
+    root: Path, model_fingerprint: str | None = None, model_dim: int | None = None
+) -> Generation:
     name = read_current(root)
     if name is None:
         raise GenerationError(f"no published generation in {root} (run `make index` first)")

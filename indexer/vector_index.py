@@ -17,12 +17,18 @@ HNSW_EF_SEARCH = 128
 def build_index(vectors: np.ndarray) -> tuple[Any, dict[str, Any]]:
     """An inner-product index over unit rows (row i = passage i) and the parameters to record."""
     n, dim = vectors.shape
+    index: Any
     if n >= HNSW_THRESHOLD:
         index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         index.hnsw.efSearch = HNSW_EF_SEARCH
-        params: dict[str, Any] = {"type": "HNSWFlat", "M": HNSW_M, "efConstruction": HNSW_EF_CONSTRUCTION,
-                                  "efSearch": HNSW_EF_SEARCH, "metric": "inner_product"}
+        params: dict[str, Any] = {
+            "type": "HNSWFlat",
+            "M": HNSW_M,
+            "efConstruction": HNSW_EF_CONSTRUCTION,
+            "efSearch": HNSW_EF_SEARCH,
+            "metric": "inner_product",
+        }
     else:
         index = faiss.IndexFlatIP(dim)
         params = {"type": "FlatIP", "metric": "inner_product"}
@@ -31,13 +37,15 @@ def build_index(vectors: np.ndarray) -> tuple[Any, dict[str, Any]]:
     return index, params
 
 
-def search(index: Any, queries: np.ndarray, k: int, rows: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def search(
+    index: Any, queries: np.ndarray, k: int, rows: tuple[int, int] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Top-k (scores, row ids) per query, optionally restricted to rows [start, end); -1 pads missing hits."""
     k = max(1, min(k, index.ntotal))
     q = np.ascontiguousarray(queries, dtype=np.float32)
     if rows is None:
         return index.search(q, k)
-    params = faiss.SearchParametersHNSW() if hasattr(index, "hnsw") else faiss.SearchParameters()
+    params: Any = faiss.SearchParametersHNSW() if hasattr(index, "hnsw") else faiss.SearchParameters()  # type: ignore[attr-defined]
     params.sel = faiss.IDSelectorRange(rows[0], rows[1])
     if hasattr(index, "hnsw"):
         params.efSearch = max(HNSW_EF_SEARCH, k)

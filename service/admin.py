@@ -37,8 +37,14 @@ class Job:
     error: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"job": self.job_id, "state": self.state, "started": self.started, "finished": self.finished,
-                "summary": self.summary, "error": self.error}
+        return {
+            "job": self.job_id,
+            "state": self.state,
+            "started": self.started,
+            "finished": self.finished,
+            "summary": self.summary,
+            "error": self.error,
+        }
 
 
 class ReindexJobs:

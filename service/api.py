@@ -49,13 +49,17 @@ def search_get(
 @router.post(
     "/api/search",
     summary="Search passages (JSON body)",
-    openapi_extra={"requestBody": {"required": True, "content": {
-        "application/json": {"schema": SearchRequest.model_json_schema()}}}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": SearchRequest.model_json_schema()}},
+        }
+    },
 )
 async def search_post(request: Request) -> JSONResponse:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
-        raise UnsupportedMediaType("send the body as application/json: {\"q\": \"...\", \"k\": 5}")
+        raise UnsupportedMediaType('send the body as application/json: {"q": "...", "k": 5}')
     raw = await request.body()
     try:
         payload = json.loads(raw)
@@ -64,8 +68,10 @@ async def search_post(request: Request) -> JSONResponse:
     try:
         body = SearchRequest.model_validate(payload)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors())
-        raise InvalidInput(f"expected {{\"q\": string, \"k\": integer, \"doc\": string}}: {problems}") from None
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
+        )
+        raise InvalidInput(f'expected {{"q": string, "k": integer, "doc": string}}: {problems}') from None
     from starlette.concurrency import run_in_threadpool
 
     # Embedding is CPU-bound: keep it off the event loop like the sync GET route.
@@ -116,8 +122,11 @@ def _require_admin(request: Request, authorization: str | None) -> Any:
 def reindex(request: Request, authorization: Annotated[str | None, Header()] = None) -> JSONResponse:
     jobs = _require_admin(request, authorization)
     job, new = jobs.start()
-    return JSONResponse({**job.as_dict(), "new": new}, status_code=202,
-                        headers={"Location": f"/api/admin/reindex/{job.job_id}"})
+    return JSONResponse(
+        {**job.as_dict(), "new": new},
+        status_code=202,
+        headers={"Location": f"/api/admin/reindex/{job.job_id}"},
+    )
 
 
 @router.get("/api/admin/reindex/{job_id}", summary="State of a re-index job")

@@ -57,7 +57,11 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
                 await task
 
     app = FastAPI(
-        title="semsearch", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
+        title="semsearch",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
         description="Semantic search over a folder of documents.",
     )
     app.state.settings = settings

@@ -62,7 +62,9 @@ def hit_json(hit: Hit, documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def run_search(holder: IndexHolder, q: str | None, k: int | None, doc: str | None) -> tuple[SearchResult, dict]:
+def run_search(
+    holder: IndexHolder, q: str | None, k: int | None, doc: str | None
+) -> tuple[SearchResult, dict]:
     """Validate, search the generation being served, and shape the answer of the API contract."""
     query, k = clean_query(q), clean_k(k)
     searcher = holder.searcher  # read once: a concurrent swap cannot mix two generations in one answer
@@ -79,7 +81,11 @@ def run_search(holder: IndexHolder, q: str | None, k: int | None, doc: str | Non
         "query": query,
         "k": k,
         "results": [hit_json(h, gen.documents) for h in result.hits],
-        "index": {"generation": gen.name, "model": gen.manifest["model"]["name"], "passages": len(gen.passages)},
+        "index": {
+            "generation": gen.name,
+            "model": gen.manifest["model"]["name"],
+            "passages": len(gen.passages),
+        },
         "took_ms": round(result.took_ms, 2),
     }
     return result, body

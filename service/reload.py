@@ -71,8 +71,12 @@ class Reloader:
             self.holder.status = "ready"
             self.holder.last_error = None
             self.holder.swaps += 1
-            log.info("serving generation %s (%d passages, loaded in %.2fs)", name,
-                     len(generation.passages), time.perf_counter() - started)
+            log.info(
+                "serving generation %s (%d passages, loaded in %.2fs)",
+                name,
+                len(generation.passages),
+                time.perf_counter() - started,
+            )
         if self.on_swap:
             self.on_swap(searcher)
         return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -57,7 +58,9 @@ def page(request: Request, q: str | None = None, k: int = 5) -> HTMLResponse:
     return TEMPLATES.TemplateResponse(request, "search.html", context, status_code=status)
 
 
-def document_segments(text: str, passages: list[dict[str, Any]], selected: str | None) -> list[dict[str, Any]]:
+def document_segments(
+    text: str, passages: list[dict[str, Any]], selected: str | None
+) -> list[dict[str, Any]]:
     """The document cut at passage starts (anchors) and around the selected passage (marked)."""
     cuts = {0, len(text)}
     anchors: dict[int, list[str]] = {}
@@ -72,7 +75,7 @@ def document_segments(text: str, passages: list[dict[str, Any]], selected: str |
     points = sorted(cuts)
     return [
         {"text": text[a:b], "anchors": anchors.get(a, []), "mark": bool(span and span[0] <= a < span[1])}
-        for a, b in zip(points, points[1:], strict=False)
+        for a, b in itertools.pairwise(points)
     ]
 
 

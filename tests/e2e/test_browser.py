@@ -1,0 +1,96 @@
+"""The web page in real headless Chromium: ask, read marked results, follow one into its document."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from indexer.embedding import SentenceTransformerEmbedder
+from service.app import create_app
+from service.settings import Settings
+from tests.support import live_server
+
+pytestmark = pytest.mark.browser
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def base(essay_settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[str]:
+    with live_server(create_app(essay_settings, embedder)) as url:
+        yield url
+
+
+@pytest.fixture()
+def page(base: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        pg = browser.new_page()
+        pg.console_errors = []  # type: ignore[attr-defined]
+        pg.dialogs = []  # type: ignore[attr-defined]
+        pg.on("console", lambda m: m.type == "error" and pg.console_errors.append(m.text))
+        pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
+
+        def on_dialog(d: Any) -> None:
+            pg.dialogs.append(d.message)
+            d.dismiss()
+
+        pg.on("dialog", on_dialog)
+        yield pg
+        browser.close()
+
+
+def test_ask_see_marked_results_and_follow_one_to_its_context(page: Any, base: str) -> None:
+    page.goto(base + "/")
+    page.fill("input[name=q]", "How long did the Paris Commune last?")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_selector("ol.results li.result")
+    results = page.locator("li.result")
+    assert results.count() == 5
+    first_three = " ".join(results.nth(i).inner_text() for i in range(3))
+    assert "For 76 days" in first_three
+    assert page.locator("li.result mark").count() == 5
+    assert page.locator("li.result").first.locator(".heading").inner_text().startswith("›")
+    passage = results.first.locator(".passage").inner_text()
+    page.locator("li.result a.context").first.click()
+    page.wait_for_load_state()
+    assert "/documents/" in page.url and "#p" in page.url
+    anchor = page.url.split("#", 1)[1]
+    assert page.locator(f"[id='{anchor}']").count() == 1
+    marked = page.locator("mark.context").inner_text()
+    assert " ".join(marked.split()) == " ".join(passage.split())
+    assert page.console_errors == []
+
+
+def test_script_in_query_is_shown_as_text_and_never_runs(page: Any, base: str) -> None:
+    payload = "<script>alert(1)</script>"
+    page.goto(base + "/")
+    page.fill("input[name=q]", payload)
+    page.press("input[name=q]", "Enter")
+    page.wait_for_selector("ol.results")
+    assert page.input_value("input[name=q]") == payload
+    assert payload in page.title()
+    assert page.dialogs == []
+    assert page.locator("script").count() == 0
+
+
+def test_error_message_for_a_too_long_query(page: Any, base: str) -> None:
+    response = page.goto(base + "/?q=" + "a" * 1200)
+    assert response.status == 422
+    assert "limit is 1000" in page.locator(".error").inner_text()

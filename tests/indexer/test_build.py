@@ -1,0 +1,94 @@
+"""Batch re-indexing is incremental, reports what it did, and never publishes from a bad corpus."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from indexer import store
+from indexer.build import BuildError, build
+from indexer.embedding import SentenceTransformerEmbedder
+from service.settings import Settings
+from tests.support import ESSAY, REPO, CountingEmbedder
+
+
+def test_rebuild_of_unchanged_corpus_embeds_nothing(
+    fresh_settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
+    first = build(fresh_settings, lambda: embedder, info=embedder.info, progress=False)
+    counting = CountingEmbedder(embedder)
+    second = build(fresh_settings, lambda: counting, info=embedder.info, progress=False)
+    assert counting.texts == 0
+    assert (second.embedded, second.reused, second.removed) == (0, first.passages, 0)
+    assert second.passages == first.passages and second.documents == 1
+    assert store.read_current(fresh_settings.index_dir) == second.generation != first.generation
+
+
+def test_editing_one_paragraph_reembeds_only_changed_passages(
+    fresh_settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
+    first = build(fresh_settings, lambda: embedder, info=embedder.info, progress=False)
+    old = store.open_current(fresh_settings.index_dir)
+    path = fresh_settings.corpus_dir / ESSAY
+    text = path.read_text()
+    path.write_text(text.replace("Schooling was made free and open to all.", "Schooling was free for all."))
+    counting = CountingEmbedder(embedder)
+    second = build(fresh_settings, lambda: counting, info=embedder.info, progress=False)
+    new = store.open_current(fresh_settings.index_dir)
+    changed = {p["text"] for p in new.passages} - {p["text"] for p in old.passages}
+    assert second.embedded == len(changed) >= 1
+    assert second.reused == second.passages - len(changed)
+    assert second.removed == len({p["text"] for p in old.passages} - {p["text"] for p in new.passages})
+    assert second.embedded < first.passages / 5
+
+
+def test_bad_corpus_fails_and_leaves_the_published_index(
+    fresh_settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
+    good = build(fresh_settings, lambda: embedder, info=embedder.info, progress=False).generation
+    (fresh_settings.corpus_dir / "empty.txt").write_text("")
+    with pytest.raises(BuildError, match=r"empty\.txt is empty"):
+        build(fresh_settings, lambda: embedder, info=embedder.info, progress=False)
+    assert store.read_current(fresh_settings.index_dir) == good
+    skipping = fresh_settings.replace(skip_bad_files=True)
+    summary = build(skipping, lambda: embedder, info=embedder.info, progress=False)
+    assert [s.doc_id for s in summary.skipped] == ["empty.txt"] and summary.embedded == 0
+
+
+def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "indexer", *args],
+        cwd=REPO,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_cli_reports_a_corpus_without_documents(tmp_path: Path) -> None:
+    (tmp_path / "corpus").mkdir()
+    env = {"SEMSEARCH_CORPUS_DIR": str(tmp_path / "corpus"), "SEMSEARCH_INDEX_DIR": str(tmp_path / "ix")}
+    result = _cli(["build"], env)
+    assert result.returncode == 1
+    assert "no readable .txt or .md document" in result.stderr
+    assert not (tmp_path / "ix" / "CURRENT").exists()
+
+
+def test_cli_build_search_verify(fresh_settings: Settings) -> None:
+    env = {
+        "SEMSEARCH_CORPUS_DIR": str(fresh_settings.corpus_dir),
+        "SEMSEARCH_INDEX_DIR": str(fresh_settings.index_dir),
+    }
+    built = _cli(["build"], env)
+    assert built.returncode == 0, built.stderr
+    assert "embedded" in built.stdout and "reused      0" in built.stdout
+    found = _cli(["search", "How long did the Paris Commune last?", "-k", "3"], env)
+    assert found.returncode == 0, found.stderr
+    assert "For 76 days" in " ".join(found.stdout.split())
+    verified = _cli(["verify"], env)
+    assert verified.returncode == 0 and "OK" in verified.stdout

@@ -1,0 +1,135 @@
+"""Passages follow the document, keep exact offsets, fit the model, lose nothing, and link footnotes."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+
+from indexer.chunking import (
+    ChunkParams,
+    Passage,
+    chunk_document,
+    find_notes,
+    sentence_spans,
+    split_paragraphs,
+)
+from indexer.embedding import Tokenizer
+from tests.support import ESSAY, SEEDS
+
+ESSAY_TEXT = (SEEDS / ESSAY).read_text(encoding="utf-8")
+
+
+def chunk(text: str, tokenizer: Tokenizer, doc_id: str = "doc.txt", **params: int) -> list[Passage]:
+    return chunk_document(doc_id, text, tokenizer, ChunkParams(**params))
+
+
+def assert_invariants(text: str, passages: list[Passage], tokenizer: Tokenizer, params: ChunkParams) -> None:
+    covered = bytearray(len(text))
+    for p in passages:
+        assert text[p.start : p.end] == p.text, p.passage_id
+        assert p.text == p.text.strip() and p.text
+        for s, e in p.sentences:
+            assert 0 <= s < e <= len(p.text)
+        for i in range(p.start, p.end):
+            covered[i] = 1
+    lost = [i for i, ch in enumerate(text) if not ch.isspace() and not covered[i]]
+    assert not lost, f"text not in any passage: {text[lost[0] : lost[0] + 40]!r}"
+    counts = tokenizer.count_many([p.text for p in passages])
+    assert max(counts) <= params.max_tokens
+    assert max(len(p.text) for p in passages) <= params.max_chars
+
+
+@pytest.mark.parametrize("target", [64, 128, 200, 254])
+def test_essay_passages_are_exact_complete_and_fit_the_model(tokenizer: Tokenizer, target: int) -> None:
+    params = ChunkParams(target_tokens=target, max_tokens=254)
+    passages = chunk_document(ESSAY, ESSAY_TEXT, tokenizer, params)
+    assert_invariants(ESSAY_TEXT, passages, tokenizer, params)
+    assert [p.passage_id for p in passages] == [f"{ESSAY}#{i}" for i in range(len(passages))]
+
+
+def test_essay_footnote_markers_link_to_their_notes(tokenizer: Tokenizer) -> None:
+    passages = chunk(ESSAY_TEXT, tokenizer, ESSAY)
+    by_id = {p.passage_id: p for p in passages}
+    links = {label: pid for p in passages for label, pid in p.footnotes}
+    assert sorted(links) == ["1", "2", "3", "4"]
+    for label, pid in links.items():
+        note = by_id[pid]
+        assert note.footnote == label and note.text.startswith(label)
+    # The markers glued to text ("of 1871.1 Marx", "Revolution. 2") are inside the linking passages.
+    first = next(p for p in passages if ("1", links["1"]) in p.footnotes)
+    assert "Paris Commune of 1871.1 Marx" in first.text
+    second = next(p for p in passages if ("2", links["2"]) in p.footnotes)
+    assert "October 1917 Soviet Revolution. 2" in second.text
+    # Each note keeps to its own passages: no passage mixes two notes or a note with the body.
+    notes = [p for p in passages if p.footnote]
+    assert {p.footnote for p in notes} == {"1", "2", "3", "4"}
+    assert all(p.heading == f"Note {p.footnote}" for p in notes)
+    assert "For 76 days" in by_id[links["1"]].text
+
+
+def test_essay_headings_are_carried(tokenizer: Tokenizer) -> None:
+    passages = chunk(ESSAY_TEXT, tokenizer, ESSAY)
+    body = [p for p in passages if not p.footnote]
+    assert all(
+        p.heading == "The Leading Role of the Party and the Dictatorship of the Proletariat" for p in body
+    )
+
+
+def test_long_paragraph_is_split_at_sentences_with_overlap(tokenizer: Tokenizer) -> None:
+    sentences = [
+        f"Sentence number {i} talks about the soviets and the party at some length." for i in range(40)
+    ]
+    text = " ".join(sentences)
+    params = ChunkParams(target_tokens=60, max_tokens=254, overlap_sentences=1)
+    passages = chunk_document("d.txt", text, tokenizer, params)
+    assert len(passages) > 3
+    assert_invariants(text, passages, tokenizer, params)
+    for a, b in itertools.pairwise(passages):
+        assert b.start < a.end, "consecutive pieces of one paragraph overlap by a sentence"
+        assert re.match(r"Sentence number \d+", b.text)
+        assert a.text.endswith(".")
+
+
+def test_giant_line_without_punctuation_is_cut_to_fit(tokenizer: Tokenizer) -> None:
+    text = " ".join(f"word{i % 97}" for i in range(40_000))  # ~200,000 characters, no sentence end
+    params = ChunkParams(target_tokens=128, max_tokens=254)
+    passages = chunk_document("big.txt", text, tokenizer, params)
+    assert_invariants(text, passages, tokenizer, params)
+
+
+def test_a_word_longer_than_wordpiece_limit_is_not_hidden_in_one_token(tokenizer: Tokenizer) -> None:
+    text = "x" * 5000 + " tail."
+    params = ChunkParams(target_tokens=128, max_tokens=254)
+    passages = chunk_document("w.txt", text, tokenizer, params)
+    assert_invariants(text, passages, tokenizer, params)
+    assert len(passages) > 1
+
+
+def test_markdown_headings_and_numbered_lists(tokenizer: Tokenizer) -> None:
+    text = "# Title\n\nIntro text here.\n\n## Part two\n\n1. first item\n\n2. second item\n\nThe end of it.\n"
+    passages = chunk(text, tokenizer, "notes.md", target_tokens=8)
+    assert_invariants(text, passages, tokenizer, ChunkParams(target_tokens=8))
+    assert passages[0].heading == "Title"
+    assert passages[-1].heading == "Part two"
+    assert not any(p.footnote or p.footnotes for p in passages), "a numbered list is not a footnote section"
+
+
+def test_sentence_splitter_keeps_initials_and_abbreviations() -> None:
+    text = 'His leader, K. Venu, spoke (par. 5.2) at length. Then "they left." After that, e.g. nothing.'
+    spans = sentence_spans(text, 0, len(text))
+    assert [text[s:e] for s, e in spans] == [
+        "His leader, K. Venu, spoke (par. 5.2) at length.",
+        'Then "they left."',
+        "After that, e.g. nothing.",
+    ]
+
+
+def test_footnote_marker_after_period_ends_the_sentence() -> None:
+    text = "It began in 1871.1 Marx hailed it. The end.\n\n1A note."
+    paras = split_paragraphs(text)
+    first, labels, markers = find_notes(text, paras)
+    assert first == 1 and labels == {1: "1"} and markers == [(text.index(".1 ") + 1, "1")]
+    spans = sentence_spans(text, *paras[0])
+    assert text[spans[0][0] : spans[0][1]] == "It began in 1871.1"

@@ -1,0 +1,43 @@
+"""Every readable .txt/.md file under the corpus is loaded; problems are reported by file, with a reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.documents import CorpusError, load_corpus
+
+
+def test_loads_txt_and_md_recursively_with_normalised_text(tmp_path: Path) -> None:
+    (tmp_path / "sub" / "deeper").mkdir(parents=True)
+    (tmp_path / "a.txt").write_bytes(b"\xef\xbb\xbfBOM first line\r\nsecond\r\n")
+    (tmp_path / "sub" / "b.md").write_text("# Notes title\n\nBody.\n", encoding="utf-8")
+    (tmp_path / "sub" / "deeper" / "c.txt").write_bytes("caf\xe9 cr\xe8me".encode("latin-1"))
+    (tmp_path / "ignored.pdf").write_bytes(b"%PDF")
+    (tmp_path / ".hidden.txt").write_text("secret")
+    corpus = load_corpus(tmp_path)
+    docs = {d.doc_id: d for d in corpus.documents}
+    assert sorted(docs) == ["a.txt", "sub/b.md", "sub/deeper/c.txt"]
+    assert docs["a.txt"].text == "BOM first line\nsecond\n"
+    assert docs["sub/b.md"].title == "Notes title"
+    assert docs["sub/deeper/c.txt"].text == "café crème"
+    assert not corpus.problems
+
+
+def test_empty_binary_and_unreadable_files_are_reported(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text("Fine text.")
+    (tmp_path / "empty.txt").write_text("  \n\n")
+    (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (tmp_path / "loop.txt").symlink_to(tmp_path / "loop.txt")
+    corpus = load_corpus(tmp_path)
+    problems = {p.doc_id: p.reason for p in corpus.problems}
+    assert [d.doc_id for d in corpus.documents] == ["good.txt"]
+    assert problems["empty.txt"] == "is empty"
+    assert "binary" in problems["bin.txt"]
+    assert "cannot be read" in problems["loop.txt"]
+
+
+def test_missing_corpus_folder_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(CorpusError, match="does not exist"):
+        load_corpus(tmp_path / "nope")

@@ -1,0 +1,48 @@
+"""Evaluation matches evidence loosely (case, spaces, quotes) and the default setup clears the floor."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.embedding import SentenceTransformerEmbedder
+from indexer.evaluation import Question, evaluate_questions, load_questions, normalise, relevant_passages
+from indexer.search import Searcher
+from indexer.store import Generation
+from tests.support import SHARED
+
+
+def test_normalise_ignores_case_whitespace_and_quote_style() -> None:
+    assert normalise("`The  Entire'\n“Thing”") == normalise("'the entire' \"thing\"")
+
+
+def test_relevance_is_evidence_containment() -> None:
+    passages = [
+        {"passage_id": "a", "text": "He said `all power to the Soviets.'"},
+        {"passage_id": "b", "text": "Nothing here."},
+    ]
+    q = Question("q", "?", ("ALL POWER to the soviets",))
+    assert relevant_passages(q, passages) == {"a"}
+
+
+def test_metrics_from_ranked_lists() -> None:
+    passages = [{"passage_id": p, "text": t} for p, t in [("a", "alpha"), ("b", "beta"), ("c", "gamma")]]
+    questions = [Question("1", "first", ("alpha",)), Question("2", "second", ("gamma",))]
+    ranking = {"first": ["a", "b"], "second": ["b", "a", "c"]}
+    report = evaluate_questions(questions, passages, lambda q, k: ranking[q][:k])
+    assert report.metrics["hit_rate@1"] == pytest.approx(0.5)
+    assert report.metrics["mrr@10"] == pytest.approx((1 + 1 / 3) / 2)
+
+
+@pytest.mark.skipif(not (SHARED / "eval" / "seed-dev.jsonl").exists(), reason="needs ../shared")
+def test_dev_questions_find_their_evidence_in_the_top_five(
+    essay_generation: Generation, embedder: SentenceTransformerEmbedder
+) -> None:
+    searcher = Searcher(essay_generation, embedder)
+    questions = load_questions(SHARED / "eval" / "seed-dev.jsonl")
+    report = evaluate_questions(
+        questions,
+        essay_generation.passages,
+        lambda q, k: [h.passage["passage_id"] for h in searcher.search(q, k).hits],
+    )
+    assert not report.unanswerable
+    assert report.metrics["hit_rate@5"] * len(questions) >= 18, report.render()

@@ -1,0 +1,84 @@
+"""Generations are written whole, published atomically, verified, and pruned without touching CURRENT."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer import store
+from indexer.build import build
+from indexer.settings import IndexSettings
+from tests.support import FakeEmbedder
+
+
+def _settings(tmp_path: Path, keep: int = 2) -> IndexSettings:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir(exist_ok=True)
+    (corpus / "a.txt").write_text(
+        "The first document. It talks about the soviets.\n\nA second paragraph here."
+    )
+    return IndexSettings(corpus_dir=corpus, index_dir=tmp_path / "index", keep_generations=keep)
+
+
+def _build(settings: IndexSettings, fake: FakeEmbedder) -> str:
+    return build(settings, lambda: fake, info=fake.info, progress=False).generation
+
+
+def test_published_generation_verifies_and_opens(tmp_path: Path) -> None:
+    fake = FakeEmbedder()
+    settings = _settings(tmp_path)
+    name = _build(settings, fake)
+    assert store.read_current(settings.index_dir) == name
+    gen = store.open_current(settings.index_dir, fake.info.fingerprint, fake.info.dim)
+    assert gen.index.ntotal == len(gen.passages) == gen.manifest["passages"]
+    assert set(gen.manifest["files"]) == {"index.faiss", "passages.jsonl", "documents.jsonl", "sentences.npy"}
+    assert gen.manifest["model"]["name"] == "fake"
+
+
+@pytest.mark.parametrize("victim", ["index.faiss", "passages.jsonl", "documents.jsonl", "sentences.npy"])
+def test_a_flipped_byte_fails_verification(tmp_path: Path, victim: str) -> None:
+    fake = FakeEmbedder()
+    settings = _settings(tmp_path)
+    name = _build(settings, fake)
+    path = store.generations_dir(settings.index_dir) / name / victim
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(store.GenerationError, match=f"checksum of {victim}"):
+        store.verify(path.parent, fake.info.fingerprint)
+
+
+def test_a_generation_of_another_model_is_refused(tmp_path: Path) -> None:
+    fake = FakeEmbedder()
+    settings = _settings(tmp_path)
+    name = _build(settings, fake)
+    with pytest.raises(store.GenerationError, match="not the model"):
+        store.verify(store.generations_dir(settings.index_dir) / name, "another-fingerprint")
+
+
+def test_prune_keeps_the_newest_and_current_and_removes_temporaries(tmp_path: Path) -> None:
+    fake = FakeEmbedder()
+    settings = _settings(tmp_path, keep=2)
+    names = [_build(settings, fake) for _ in range(4)]
+    leftover = store.generations_dir(settings.index_dir) / f"{store.TMP_PREFIX}crashed"
+    leftover.mkdir()
+    store.prune(settings.index_dir, keep=2)
+    remaining = sorted(p.name for p in store.generations_dir(settings.index_dir).iterdir())
+    assert remaining == names[-2:]
+    assert store.read_current(settings.index_dir) == names[-1]
+
+
+def test_publish_refuses_an_unfinished_generation(tmp_path: Path) -> None:
+    with pytest.raises(store.GenerationError):
+        store.publish(tmp_path, "does-not-exist")
+    assert store.read_current(tmp_path) is None
+
+
+def test_sentence_vectors_are_stored_without_pickle(tmp_path: Path) -> None:
+    fake = FakeEmbedder()
+    settings = _settings(tmp_path)
+    name = _build(settings, fake)
+    array = np.load(store.generations_dir(settings.index_dir) / name / "sentences.npy", allow_pickle=False)
+    assert array.dtype == np.float32 and array.shape[1] == fake.info.dim

@@ -1,0 +1,71 @@
+"""Admin re-index: off without a token, 401 on a wrong one, one build at a time, swaps when done."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from indexer.embedding import SentenceTransformerEmbedder
+from service.admin import token_matches
+from service.app import create_app
+from service.settings import Settings
+from tests.support import live_server, wait_for
+
+
+def test_token_comparison() -> None:
+    assert token_matches("s3cret", "Bearer s3cret")
+    assert not token_matches("s3cret", "Bearer s3cre")
+    assert not token_matches("s3cret", "s3cret")
+    assert not token_matches("s3cret", None)
+
+
+def test_admin_routes_are_off_without_a_token(
+    essay_settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
+    with live_server(create_app(essay_settings, embedder)) as url:
+        r = httpx.post(f"{url}/api/admin/reindex", headers={"Authorization": "Bearer x"})
+        assert r.status_code == 404
+
+
+@pytest.mark.parametrize("header", [None, "Bearer wrong", "Basic c2VjcmV0", "Bearer"])
+def test_wrong_or_missing_token_is_401(
+    essay_settings: Settings, embedder: SentenceTransformerEmbedder, header: str | None
+) -> None:
+    settings = essay_settings.replace(admin_token="the-token-123")
+    with live_server(create_app(settings, embedder)) as url:
+        headers = {"Authorization": header} if header else {}
+        r = httpx.post(f"{url}/api/admin/reindex", headers=headers)
+        assert r.status_code == 401
+        assert "the-token-123" not in r.text
+
+
+def test_reindex_runs_once_and_swaps(fresh_settings: Settings, embedder: SentenceTransformerEmbedder) -> None:
+    from indexer.build import build
+
+    build(fresh_settings, lambda: embedder, info=embedder.info, progress=False)
+    settings = fresh_settings.replace(admin_token="tok")
+    auth = {"Authorization": "Bearer tok"}
+    with live_server(create_app(settings, embedder)) as url:
+        before = httpx.get(f"{url}/readyz").json()["generation"]
+        (settings.corpus_dir / "new.txt").write_text(
+            "The quartermaster counted exactly 4,217 blue umbrellas."
+        )
+        first = httpx.post(f"{url}/api/admin/reindex", headers=auth)
+        second = httpx.post(f"{url}/api/admin/reindex", headers=auth)
+        assert first.status_code == second.status_code == 202
+        assert first.json()["new"] is True
+        job = first.json()["job"]
+        if second.json()["job"] == job:  # the first was still running: we were handed the same job
+            assert second.json()["new"] is False
+        done = wait_for(
+            lambda: (
+                (s := httpx.get(f"{url}/api/admin/reindex/{job}", headers=auth).json())["state"] != "running"
+                and s
+            )
+        )
+        assert done["state"] == "succeeded", done
+        assert done["summary"]["documents"] == 2
+        wait_for(lambda: httpx.get(f"{url}/readyz").json()["generation"] != before)
+        hits = httpx.get(f"{url}/api/search", params={"q": "how many umbrellas", "k": 1}).json()["results"]
+        assert hits[0]["document"] == "new.txt"
+        assert httpx.get(f"{url}/api/admin/reindex/nope", headers=auth).status_code == 404
