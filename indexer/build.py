@@ -19,6 +19,7 @@ from indexer.cache import EmbeddingCache, text_key
 from indexer.chunking import ChunkParams, Passage, chunk_document
 from indexer.documents import Corpus, CorpusError, Document, SkippedFile, load_corpus
 from indexer.embedding import Embedder, ModelInfo, Tokenizer, model_info
+from indexer.lexical import LEXICAL_DIR, LexicalIndex
 from indexer.settings import IndexSettings
 from indexer.vector_index import build_index
 
@@ -55,6 +56,14 @@ class BuildSummary:
         ]
         lines += [f"skipped     {s.doc_id}: {s.reason}" for s in self.skipped]
         return "\n".join(lines)
+
+
+def embedding_text(p: Passage, title: str, context: str) -> str:
+    """The text embedded for a passage: the passage, optionally after its heading (and document title)."""
+    parts = [title] if context == "title" else []
+    if context in ("heading", "title") and p.heading:
+        parts.append(p.heading)
+    return ". ".join([*parts, p.text]) if parts else p.text
 
 
 def chunk_params(settings: IndexSettings, info: ModelInfo) -> ChunkParams:
@@ -153,14 +162,16 @@ def build(
         passages: list[Passage] = []
         for doc in corpus.documents:
             passages.extend(chunk_document(doc.doc_id, doc.text, tokenizer, params))
+        titles = {d.doc_id: d.title for d in corpus.documents}
+        embed_texts = [embedding_text(p, titles[p.doc_id], settings.embed_context) for p in passages]
         sentence_texts = [p.text[s:e] for p in passages for s, e in p.sentences]
-        passage_keys = {text_key(p.text) for p in passages}
+        passage_keys = {text_key(t) for t in embed_texts}
         cache = EmbeddingCache(root / "cache" / "embeddings.sqlite3", info.fingerprint, info.dim)
         try:
             cached_passages = set(cache.get_many(list(passage_keys)))
             before_sentences = len(cache.get_many([text_key(t) for t in sentence_texts]))
             vectors = _embed_missing(
-                [p.text for p in passages] + sentence_texts,
+                embed_texts + sentence_texts,
                 cache,
                 get_embedder,
                 settings.batch_size,
@@ -168,7 +179,7 @@ def build(
             )
         finally:
             cache.close()
-        passage_matrix = np.stack([vectors[text_key(p.text)] for p in passages]).astype(np.float32)
+        passage_matrix = np.stack([vectors[text_key(t)] for t in embed_texts]).astype(np.float32)
         sentence_matrix = (
             np.stack([vectors[text_key(t)] for t in sentence_texts]).astype(np.float32)
             if sentence_texts
@@ -179,7 +190,7 @@ def build(
         store.publish(root, name)
         store.prune(root, settings.keep_generations)
     current_texts = {p.text for p in passages}
-    embedded = sum(1 for p in passages if text_key(p.text) not in cached_passages)
+    embedded = sum(1 for t in embed_texts if text_key(t) not in cached_passages)
     return BuildSummary(
         generation=name,
         documents=len(corpus.documents),
@@ -237,9 +248,16 @@ def _write(
             "max_tokens": params.max_tokens,
             "overlap_sentences": params.overlap_sentences,
             "max_chars": params.max_chars,
-            "embedded_text": "passage text as is",
+            "embed_context": settings.embed_context,
         },
         "index": index_params,
+        "lexical": {
+            "library": "bm25s",
+            "method": "lucene",
+            "k1": 1.5,
+            "b": 0.75,
+            "tokenizer": "lower-case, quotes folded, hyphenation joined, stop words, Snowball stemmer",
+        },
         "passages": len(passages),
         "sentences": int(sentence_matrix.shape[0]),
         "documents": [{"doc_id": d.doc_id, "sha256": d.sha256, "title": d.title} for d in documents],
@@ -252,6 +270,7 @@ def _write(
             store.PASSAGES_FILE: store.write_jsonl(records),
             store.DOCUMENTS_FILE: store.write_jsonl(doc_records),
             store.SENTENCES_FILE: store.write_npy(sentence_matrix),
+            LEXICAL_DIR: store.write_lexical(LexicalIndex.build([p.text for p in passages])),
         },
         manifest,
     )

@@ -24,7 +24,7 @@ class TokenCounter(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ChunkParams:
-    target_tokens: int = 128  # pack paragraphs up to this many tokens
+    target_tokens: int = 200  # pack paragraphs up to this many tokens
     max_tokens: int = 254  # the model's max_seq_length minus [CLS] and [SEP]: a hard limit
     overlap_sentences: int = 1  # sentences repeated at a split inside a paragraph
     max_chars: int = 1400  # a sentence longer than this is cut too, so answers stay readable
@@ -298,12 +298,19 @@ def chunk_document(doc_id: str, text: str, tok: TokenCounter, params: ChunkParam
         current_heading = headings.get(i, current_heading)
         heading_at_para[i] = current_heading
     first_passage_of_note: dict[str, str] = {}
+    # A footnote is headed by its label and first sentence, so each of its passages carries its subject.
+    note_headings: dict[str, str] = {}
+    for i, label in note_of.items():
+        if label not in note_headings:
+            s, e = sentence_spans(text, *paras[i])[0]
+            first = text[s:e].removeprefix(label).strip()
+            note_headings[label] = f"Note {label}: " + (first if len(first) <= 160 else first[:157] + "...")
     for n, group in enumerate(groups):
         start, end = group[0].start, group[-1].end
         body = [a for a in group if a.para not in headings] or group
         para = group[0].para
         note = note_of.get(para)
-        heading = f"Note {note}" if note else heading_at_para[body[0].para]
+        heading = note_headings[note] if note else heading_at_para[body[0].para]
         sentences: list[Span] = []
         for a in group:
             sentences.extend(

@@ -37,7 +37,11 @@ def cmd_search(settings: IndexSettings, args: argparse.Namespace) -> int:
     from indexer.search import Searcher
 
     generation, embedder = _open(settings)
-    result = Searcher(generation, embedder).search(args.question, args.k, args.doc)
+    result = Searcher(generation, embedder, settings.ranking()).search(
+        args.question, args.k, args.doc, args.mode
+    )
+    if result.low_confidence:
+        print("(low confidence: nothing in the corpus answers this closely; nearest passages follow)\n")
     for hit in result.hits:
         p = hit.passage
         s, e = hit.highlight
@@ -54,7 +58,7 @@ def cmd_eval(settings: IndexSettings, args: argparse.Namespace) -> int:
     from indexer.search import Searcher
 
     generation, embedder = _open(settings)
-    searcher = Searcher(generation, embedder)
+    searcher = Searcher(generation, embedder, settings.ranking())
     report = evaluate_questions(
         load_questions(Path(args.file)),
         generation.passages,
@@ -62,6 +66,15 @@ def cmd_eval(settings: IndexSettings, args: argparse.Namespace) -> int:
     )
     print(f"{args.file}: {len(generation.passages)} passages, generation {generation.name}")
     print(report.render())
+    return 0
+
+
+def cmd_eval_suite(settings: IndexSettings, args: argparse.Namespace) -> int:
+    from indexer.eval_suite import run_suite
+
+    scifact = Path(args.scifact) if args.scifact else None
+    out = Path(args.out) if args.out else None
+    print(run_suite(settings, lambda: _embedder(settings), Path(args.dev), scifact, Path(args.work), out))
     return 0
 
 
@@ -87,10 +100,17 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("question")
     s.add_argument("-k", type=int, default=5, choices=range(1, 51), metavar="K", help="results (1-50)")
     s.add_argument("--doc", help="restrict to one document id")
+    s.add_argument("--mode", choices=["dense", "lexical", "hybrid"], help="ranking mode (default: setting)")
     s.set_defaults(run=cmd_search)
     e = sub.add_parser("eval", help="Recall@1/5 and MRR@10 for a JSONL file of questions with evidence")
     e.add_argument("file")
     e.set_defaults(run=cmd_eval)
+    es = sub.add_parser("eval-suite", help="compare ranking modes on the dev set and SciFact; write a report")
+    es.add_argument("--dev", required=True, help="dev questions (JSONL with evidence)")
+    es.add_argument("--scifact", help="folder of the BEIR SciFact collection (corpus, queries, qrels)")
+    es.add_argument("--work", default="var/eval", help="where the SciFact corpus copy and index are kept")
+    es.add_argument("--out", help="write the Markdown report here")
+    es.set_defaults(run=cmd_eval_suite)
     v = sub.add_parser("verify", help="check a generation's checksums, row counts and model")
     v.add_argument("generation", nargs="?", help="generation name (default: CURRENT)")
     v.set_defaults(run=cmd_verify)

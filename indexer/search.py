@@ -1,16 +1,20 @@
-"""Owns answering a query against one generation: dense retrieval, document filter, and highlights."""
+"""Owns answering a query against one generation: dense, lexical and hybrid ranking, rerank, highlights."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from indexer import vector_index
 from indexer.embedding import Embedder
+from indexer.lexical import tokenize
 from indexer.store import Generation
+
+Mode = Literal["dense", "lexical", "hybrid"]
+MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
 
 
 class UnknownDocumentError(LookupError):
@@ -18,11 +22,28 @@ class UnknownDocumentError(LookupError):
 
 
 @dataclass(frozen=True, slots=True)
+class Ranking:
+    """How candidates are found, fused and reranked (chosen by measurement; see docs/evaluation.md)."""
+
+    mode: Mode = "hybrid"
+    fusion: Literal["rrf", "score"] = "score"
+    alpha: float = 0.75  # weight of the dense score in score fusion (1 - alpha for BM25)
+    rrf_k: int = 60
+    candidates: int = 50  # per retriever, before fusion
+    sentence_weight: float = 0.0  # rerank: weight of the best sentence's similarity
+    # Under this best cosine (and with no passage holding every query term) nothing answers closely:
+    # midpoint of the dev questions' lowest best cosine (0.392) and 25 off-topic questions' highest (0.17).
+    low_confidence_below: float = 0.28
+
+
+@dataclass(frozen=True, slots=True)
 class Hit:
     rank: int
-    score: float  # cosine similarity of query and passage, in [-1, 1]
+    score: float  # the ranking score of the mode (see README); higher is more relevant
     passage: dict[str, Any]
     highlight: tuple[int, int]  # offsets in passage text of the sentence closest to the query
+    dense: float  # cosine similarity of query and passage
+    lexical: float  # BM25 score of the passage
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,49 +51,141 @@ class SearchResult:
     hits: list[Hit]
     generation: str
     took_ms: float
+    mode: Mode
+    low_confidence: bool
 
 
-def best_sentence(
+def best_sentences(
     passage: dict[str, Any], sentence_vectors: np.ndarray, query: np.ndarray
-) -> tuple[int, int]:
-    """The passage's sentence whose stored vector is closest to the query (the whole text if none)."""
-    spans = passage["sentences"]
-    if not spans:
-        return (0, len(passage["text"]))
+) -> tuple[int, float]:
+    """Index and similarity of the passage's sentence closest to the query."""
+    n = len(passage["sentences"])
+    if not n:
+        return 0, -1.0
     first = passage["sentence_row"]
-    scores = sentence_vectors[first : first + len(spans)] @ query
-    s, e = spans[int(np.argmax(scores))]
-    return (int(s), int(e))
+    scores = sentence_vectors[first : first + n] @ query
+    best = int(np.argmax(scores))
+    return best, float(scores[best])
+
+
+def covers_query(query: str, text: str) -> bool:
+    """Every (stemmed, non-stop-word) term of the query occurs in the text: an exact match of names or numbers."""
+    terms = set(tokenize(query))
+    return bool(terms) and terms <= set(tokenize(text))
+
+
+def _top(scores: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the n largest scores, best first (stable for ties)."""
+    if n >= scores.shape[0]:
+        return np.argsort(-scores, kind="stable")
+    part = np.argpartition(-scores, n)[:n]
+    return part[np.argsort(-scores[part], kind="stable")]
+
+
+def rrf(rankings: list[list[int]], k: int) -> dict[int, float]:
+    """Reciprocal rank fusion: sum of 1 / (k + rank) over the lists a row appears in."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, row in enumerate(ranking, 1):
+            fused[row] = fused.get(row, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+def score_fusion(dense: np.ndarray, lexical: np.ndarray, alpha: float) -> np.ndarray:
+    """alpha * cosine + (1 - alpha) * BM25 scaled by the best candidate's BM25 (both then in about [0, 1])."""
+    top = float(lexical.max()) if lexical.size else 0.0
+    scaled = lexical / top if top > 0 else lexical
+    return alpha * dense + (1 - alpha) * scaled
 
 
 class Searcher:
-    """Dense search over one immutable generation; safe to share between threads."""
+    """Search over one immutable generation; safe to share between threads."""
 
-    def __init__(self, generation: Generation, embedder: Embedder) -> None:
+    def __init__(self, generation: Generation, embedder: Embedder, ranking: Ranking | None = None) -> None:
         self.generation = generation
         self.embedder = embedder
+        self.ranking = ranking or Ranking()
 
     @property
     def name(self) -> str:
         return self.generation.name
 
-    def search(self, query: str, k: int = 5, doc: str | None = None) -> SearchResult:
+    def _rows(self, doc: str | None) -> tuple[int, int] | None:
+        if doc is None:
+            return None
+        d = self.generation.documents.get(doc)
+        if d is None:
+            raise UnknownDocumentError(doc)
+        return (d["first_row"], d["first_row"] + d["rows"])
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        doc: str | None = None,
+        mode: Mode | None = None,
+        ranking: Ranking | None = None,
+    ) -> SearchResult:
         started = time.perf_counter()
+        cfg = ranking or self.ranking
+        mode = mode or cfg.mode
         gen = self.generation
-        rows = None
-        if doc is not None:
-            if doc not in gen.documents:
-                raise UnknownDocumentError(doc)
-            d = gen.documents[doc]
-            rows = (d["first_row"], d["first_row"] + d["rows"])
+        rows = self._rows(doc)
+        n_candidates = max(k, cfg.candidates)
         q = self.embedder.embed([query])[0]
-        scores, ids = vector_index.search(gen.index, q[None, :], k, rows)
+
+        dense_rows: list[int] = []
+        if mode != "lexical":
+            _, ids = vector_index.search(gen.index, q[None, :], n_candidates, rows)
+            dense_rows = [int(i) for i in ids[0] if i >= 0]
+        lexical_rows: list[int] = []
+        bm25 = gen.lexical.scores(query)
+        if rows is not None:
+            mask = np.zeros_like(bm25, dtype=bool)
+            mask[rows[0] : rows[1]] = True
+            bm25 = np.where(mask, bm25, -1.0).astype(np.float32)
+        if mode != "dense":
+            lexical_rows = [int(i) for i in _top(bm25, n_candidates) if bm25[i] > 0]
+
+        candidates = list(dict.fromkeys(dense_rows + lexical_rows))
+        if not candidates and mode == "lexical":
+            candidates = [int(i) for i in _top(bm25, n_candidates) if bm25[i] >= 0]
+        cand = np.asarray(candidates, dtype=np.int64)
+        vectors = gen.index.reconstruct_batch(cand) if len(cand) else np.zeros((0, q.shape[0]), np.float32)
+        dense = vectors @ q
+        lexical = np.maximum(bm25[cand], 0.0) if len(cand) else np.zeros(0, np.float32)
+        best = [best_sentences(gen.passages[r], gen.sentence_vectors, q) for r in candidates]
+
+        if mode == "dense":
+            score = dense.copy()
+        elif mode == "lexical":
+            score = lexical.copy()
+        elif cfg.fusion == "rrf":
+            fused = rrf([dense_rows, lexical_rows], cfg.rrf_k)
+            score = np.asarray([fused.get(r, 0.0) for r in candidates], dtype=np.float32)
+        else:
+            score = score_fusion(dense, lexical, cfg.alpha)
+        if cfg.sentence_weight and len(cand):
+            score = score + cfg.sentence_weight * np.asarray([s for _, s in best], dtype=np.float32)
+
+        order = np.argsort(-score, kind="stable")[:k]
         hits: list[Hit] = []
-        for score, row in zip(scores[0], ids[0], strict=True):
-            if row < 0:
-                continue
-            passage = gen.passages[int(row)]
+        for i in order:
+            passage = gen.passages[candidates[i]]
+            spans = passage["sentences"]
+            s, e = spans[best[i][0]] if spans else (0, len(passage["text"]))
             hits.append(
-                Hit(len(hits) + 1, float(score), passage, best_sentence(passage, gen.sentence_vectors, q))
+                Hit(
+                    len(hits) + 1,
+                    float(score[i]),
+                    passage,
+                    (int(s), int(e)),
+                    float(dense[i]),
+                    float(lexical[i]),
+                )
             )
-        return SearchResult(hits, gen.name, (time.perf_counter() - started) * 1000)
+        low = not hits or (
+            max(h.dense for h in hits) < cfg.low_confidence_below
+            and not any(covers_query(query, h.passage["text"]) for h in hits)
+        )
+        return SearchResult(hits, gen.name, (time.perf_counter() - started) * 1000, mode, low)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from indexer.search import Ranking
 
 ENV_PREFIX = "SEMSEARCH_"
 
@@ -53,12 +55,38 @@ class IndexSettings(EnvModel):
         description="Embedding model: a local sentence-transformers directory or a package that carries one",
     )
     passage_tokens: int = Field(
-        128, ge=16, le=512, description="Target passage size in model tokens (never above the model limit)"
+        200, ge=16, le=512, description="Target passage size in model tokens (never above the model limit)"
     )
     overlap_sentences: int = Field(1, ge=0, le=5, description="Sentences repeated where a paragraph is split")
+    embed_context: str = Field(
+        "none",
+        pattern="^(none|heading|title)$",
+        description="What is prefixed to a passage for embedding: nothing, its heading, or title and heading",
+    )
     batch_size: int = Field(32, ge=1, le=1024, description="Embedding batch size for builds")
     keep_generations: int = Field(3, ge=1, le=100, description="Published generations kept on disk")
     skip_bad_files: bool = Field(
         False, description="Skip unreadable, empty or binary files (listed in the summary) instead of failing"
     )
+    mode: Literal["dense", "lexical", "hybrid"] = Field("hybrid", description="Default ranking mode")
+    fusion: Literal["score", "rrf"] = Field("score", description="Hybrid fusion: normalised scores or RRF")
+    fusion_alpha: float = Field(0.75, ge=0, le=1, description="Weight of the dense score in score fusion")
+    candidates: int = Field(50, ge=1, le=1000, description="Candidates per retriever before fusion")
+    sentence_weight: float = Field(
+        0.0, ge=0, le=2, description="Rerank weight of the best sentence's similarity"
+    )
+    low_confidence_below: float = Field(
+        0.28, ge=-1, le=1, description="Best cosine under which an answer is flagged low_confidence"
+    )
     threads: int = Field(0, ge=0, le=64, description="Threads for torch and FAISS (0: one per core)")
+
+    def ranking(self) -> Ranking:
+        """The query-time ranking these settings describe."""
+        return Ranking(
+            mode=self.mode,
+            fusion=self.fusion,
+            alpha=self.fusion_alpha,
+            candidates=self.candidates,
+            sentence_weight=self.sentence_weight,
+            low_confidence_below=self.low_confidence_below,
+        )

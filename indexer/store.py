@@ -17,6 +17,8 @@ from typing import Any
 import faiss
 import numpy as np
 
+from indexer.lexical import LEXICAL_DIR, LexicalIndex
+
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
 GENERATIONS = "generations"
@@ -74,12 +76,15 @@ def write_generation(
     gens.mkdir(parents=True, exist_ok=True)
     tmp = gens / f"{TMP_PREFIX}{name}"
     tmp.mkdir()
-    checksums: dict[str, str] = {}
     for filename, write in writers.items():
-        path = tmp / filename
-        write(path)
+        write(tmp / filename)
+    # Checksum and fsync every file written, including those inside folders (the lexical index).
+    checksums: dict[str, str] = {}
+    for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
         _fsync_path(path)
-        checksums[filename] = sha256_file(path)
+        checksums[path.relative_to(tmp).as_posix()] = sha256_file(path)
+    for folder in sorted((p for p in tmp.rglob("*") if p.is_dir()), reverse=True):
+        _fsync_path(folder)
     manifest = {**manifest, "format_version": FORMAT_VERSION, "generation": name, "files": checksums}
     manifest_path = tmp / MANIFEST
     with manifest_path.open("w", encoding="utf-8") as fh:
@@ -190,6 +195,7 @@ class Generation:
     passages: list[dict[str, Any]]
     documents: dict[str, dict[str, Any]]  # doc_id -> {title, text, sha256, first_row, rows}
     sentence_vectors: np.ndarray  # (n_sentences, dim) float32, rows referenced by passages
+    lexical: LexicalIndex
 
 
 def open_generation(
@@ -202,9 +208,10 @@ def open_generation(
         passages = list(_jsonl(path / PASSAGES_FILE))
         documents = {d["doc_id"]: d for d in _jsonl(path / DOCUMENTS_FILE)}
         sentence_vectors = np.load(path / SENTENCES_FILE, allow_pickle=False)
+        lexical = LexicalIndex.load(path / LEXICAL_DIR)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise GenerationError(f"{path.name}: cannot be loaded ({exc})") from None
-    return Generation(path.name, path, manifest, index, passages, documents, sentence_vectors)
+    return Generation(path.name, path, manifest, index, passages, documents, sentence_vectors, lexical)
 
 
 def open_current(
@@ -229,6 +236,14 @@ def write_npy(array: np.ndarray) -> Callable[[Path], None]:
     def write(path: Path) -> None:
         with path.open("wb") as fh:
             np.save(fh, array, allow_pickle=False)
+
+    return write
+
+
+def write_lexical(lexical: LexicalIndex) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        path.mkdir()
+        lexical.save(path)
 
     return write
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -13,6 +13,7 @@ from service.errors import InvalidInput, NotFound, Unauthorized, UnsupportedMedi
 from service.queries import DEFAULT_K, MAX_K, MAX_QUERY_CHARS, run_search
 
 router = APIRouter()
+ModeName = Literal["dense", "lexical", "hybrid"]
 
 
 class SearchRequest(BaseModel):
@@ -23,16 +24,19 @@ class SearchRequest(BaseModel):
     q: str = Field(description=f"The question, 1 to {MAX_QUERY_CHARS} characters after trimming")
     k: int = Field(DEFAULT_K, description=f"Number of passages, 1 to {MAX_K}")
     doc: str | None = Field(None, description="Restrict the search to this document id")
+    mode: ModeName | None = Field(None, description="Ranking mode (default: hybrid)")
 
 
 def _state(request: Request) -> Any:
     return request.app.state
 
 
-def _search(request: Request, q: str | None, k: int | None, doc: str | None) -> dict[str, Any]:
+def _search(
+    request: Request, q: str | None, k: int | None, doc: str | None, mode: str | None = None
+) -> dict[str, Any]:
     state = _state(request)
     with state.metrics.searches.time():
-        _, body = run_search(state.holder, q, k, doc)
+        _, body = run_search(state.holder, q, k, doc, mode)
     return body
 
 
@@ -42,8 +46,9 @@ def search_get(
     q: Annotated[str, Query(description=f"The question, 1 to {MAX_QUERY_CHARS} characters after trimming")],
     k: Annotated[int, Query(description=f"Number of passages, 1 to {MAX_K}")] = DEFAULT_K,
     doc: Annotated[str | None, Query(description="Restrict the search to this document id")] = None,
+    mode: Annotated[ModeName | None, Query(description="Ranking mode (default: hybrid)")] = None,
 ) -> dict[str, Any]:
-    return _search(request, q, k, doc)
+    return _search(request, q, k, doc, mode)
 
 
 @router.post(
@@ -75,7 +80,7 @@ async def search_post(request: Request) -> JSONResponse:
     from starlette.concurrency import run_in_threadpool
 
     # Embedding is CPU-bound: keep it off the event loop like the sync GET route.
-    result = await run_in_threadpool(_search, request, body.q, body.k, body.doc)
+    result = await run_in_threadpool(_search, request, body.q, body.k, body.doc, body.mode)
     return JSONResponse(result)
 
 

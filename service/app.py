@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         metrics.passages.set(len(searcher.generation.passages))
         metrics.ready.set(1)
 
-    reloader = Reloader(settings.index_dir, holder, on_swap)
+    reloader = Reloader(settings.index_dir, holder, settings.ranking(), on_swap)
 
     def load_embedder() -> Embedder:
         # One torch thread per request thread: on 2 cores more threads only contend.

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from typing import Any, cast
 
-from indexer.search import Hit, SearchResult, UnknownDocumentError
+from indexer.search import MODES, Hit, Mode, SearchResult, UnknownDocumentError
 from service.errors import InvalidInput, NotReady
 from service.reload import IndexHolder
 
@@ -43,6 +43,15 @@ def clean_k(k: int | None) -> int:
     return k
 
 
+def clean_mode(mode: str | None) -> Mode | None:
+    """The ranking mode asked for, None for the configured default."""
+    if mode is None:
+        return None
+    if mode not in MODES:
+        raise InvalidInput(f"mode must be one of {', '.join(MODES)}")
+    return cast(Mode, mode)
+
+
 def hit_json(hit: Hit, documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
     p = hit.passage
     return {
@@ -59,27 +68,30 @@ def hit_json(hit: Hit, documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "paragraph": p["paragraph"],
         "footnote": p["footnote"],
         "footnotes": p["footnotes"],
+        "scores": {"dense": round(hit.dense, 4), "lexical": round(hit.lexical, 4)},
     }
 
 
 def run_search(
-    holder: IndexHolder, q: str | None, k: int | None, doc: str | None
-) -> tuple[SearchResult, dict]:
+    holder: IndexHolder, q: str | None, k: int | None, doc: str | None, mode: str | None = None
+) -> tuple[SearchResult, dict[str, Any]]:
     """Validate, search the generation being served, and shape the answer of the API contract."""
-    query, k = clean_query(q), clean_k(k)
+    query, k, ranking_mode = clean_query(q), clean_k(k), clean_mode(mode)
     searcher = holder.searcher  # read once: a concurrent swap cannot mix two generations in one answer
     if searcher is None:
         raise NotReady(f"the index is not ready ({holder.status})", headers={"Retry-After": "2"})
     if doc is not None and doc not in searcher.generation.documents:
         raise InvalidInput(f"doc {doc[:200]!r} is not a document in the index")
     try:
-        result = searcher.search(query, k, doc)
+        result = searcher.search(query, k, doc, ranking_mode)
     except UnknownDocumentError:
         raise InvalidInput("doc is not a document in the index") from None
     gen = searcher.generation
     body = {
         "query": query,
         "k": k,
+        "mode": result.mode,
+        "low_confidence": result.low_confidence,
         "results": [hit_json(h, gen.documents) for h in result.hits],
         "index": {
             "generation": gen.name,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from indexer import store
 from indexer.embedding import Embedder
-from indexer.search import Searcher
+from indexer.search import Ranking, Searcher
 
 log = logging.getLogger("service.reload")
 
@@ -32,9 +32,14 @@ class Reloader:
     """Polls CURRENT; verifies and loads a new generation beside the old one, then swaps."""
 
     def __init__(
-        self, root: store.Path, holder: IndexHolder, on_swap: Callable[[Searcher], None] | None = None
+        self,
+        root: store.Path,
+        holder: IndexHolder,
+        ranking: Ranking,
+        on_swap: Callable[[Searcher], None] | None = None,
     ) -> None:
         self.root = root
+        self.ranking = ranking
         self.holder = holder
         self.on_swap = on_swap
         self._lock = threading.Lock()  # one load at a time (poller and admin job may both ask)
@@ -66,7 +71,7 @@ class Reloader:
                     self.holder.status = "no index"
                 log.error("refused generation %s: %s", name, exc)
                 return False
-            searcher = Searcher(generation, embedder)
+            searcher = Searcher(generation, embedder, self.ranking)
             self.holder.searcher = searcher  # the swap: in-flight requests keep the old one
             self.holder.status = "ready"
             self.holder.last_error = None

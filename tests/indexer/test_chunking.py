@@ -65,7 +65,7 @@ def test_essay_footnote_markers_link_to_their_notes(tokenizer: Tokenizer) -> Non
     # Each note keeps to its own passages: no passage mixes two notes or a note with the body.
     notes = [p for p in passages if p.footnote]
     assert {p.footnote for p in notes} == {"1", "2", "3", "4"}
-    assert all(p.heading == f"Note {p.footnote}" for p in notes)
+    assert all(p.heading and p.heading.startswith(f"Note {p.footnote}: ") for p in notes)
     assert "For 76 days" in by_id[links["1"]].text
 
 

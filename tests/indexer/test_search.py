@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from indexer.embedding import SentenceTransformerEmbedder
-from indexer.search import Searcher
+from indexer.search import Ranking, Searcher
 from indexer.store import Generation
 
 QUESTIONS = [
@@ -26,7 +26,7 @@ def _brute_force(gen: Generation, q: np.ndarray, rows: range) -> list[int]:
 def test_faiss_ranking_equals_numpy_brute_force(
     essay_generation: Generation, embedder: SentenceTransformerEmbedder
 ) -> None:
-    searcher = Searcher(essay_generation, embedder)
+    searcher = Searcher(essay_generation, embedder, Ranking(mode="dense"))
     n = len(essay_generation.passages)
     for question in QUESTIONS:
         q = embedder.embed([question])[0]
@@ -60,3 +60,46 @@ def test_highlight_is_the_sentence_closest_to_the_query(
     top = searcher.search("Was education free under the Commune?", 1).hits[0]
     s, e = top.highlight
     assert "Schooling was made free" in top.passage["text"][s:e]
+
+
+def test_hybrid_ranking_equals_numpy_score_fusion(
+    essay_generation: Generation, embedder: SentenceTransformerEmbedder
+) -> None:
+    n = len(essay_generation.passages)
+    ranking = Ranking(mode="hybrid", fusion="score", alpha=0.75, candidates=n)
+    searcher = Searcher(essay_generation, embedder, ranking)
+    vectors = essay_generation.index.reconstruct_n(0, n)
+    for question in QUESTIONS + ["K. Venu", "10th Party Congress in March 1921"]:
+        q = embedder.embed([question])[0]
+        bm25 = essay_generation.lexical.scores(question)
+        scaled = bm25 / bm25.max() if bm25.max() > 0 else bm25
+        fused = 0.75 * (vectors @ q) + 0.25 * scaled
+        hits = searcher.search(question, 10).hits
+        got = [essay_generation.passages.index(h.passage) for h in hits]
+        np.testing.assert_allclose([h.score for h in hits], fused[got], rtol=1e-5, atol=1e-5)
+        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+        assert np.isclose(hits[0].score, fused.max(), atol=1e-5)
+
+
+def test_names_and_numbers_come_first_in_hybrid(
+    essay_generation: Generation, embedder: SentenceTransformerEmbedder
+) -> None:
+    searcher = Searcher(essay_generation, embedder)
+    for query, needle in [
+        ("K. Venu", "K. Venu"),
+        ("10th Party Congress", "10th Party Congress"),
+        ("March 1921", "March 1921"),
+        ("Who attacked Paris to crush the Commune?", "Versailles"),
+    ]:
+        top = searcher.search(query, 1).hits[0]
+        assert needle in top.passage["text"], query
+
+
+def test_low_confidence_flags_off_topic_questions_only(
+    essay_generation: Generation, embedder: SentenceTransformerEmbedder
+) -> None:
+    searcher = Searcher(essay_generation, embedder)
+    assert searcher.search("What is the boiling point of water?", 5).low_confidence
+    assert searcher.search("How do I bake sourdough bread?", 5).low_confidence
+    assert not searcher.search("How long did the Paris Commune last?", 5).low_confidence
+    assert not searcher.search("HCPSU", 5).low_confidence, "an exact rare term is a close answer"

@@ -33,21 +33,27 @@ def test_published_generation_verifies_and_opens(tmp_path: Path) -> None:
     assert store.read_current(settings.index_dir) == name
     gen = store.open_current(settings.index_dir, fake.info.fingerprint, fake.info.dim)
     assert gen.index.ntotal == len(gen.passages) == gen.manifest["passages"]
-    assert set(gen.manifest["files"]) == {"index.faiss", "passages.jsonl", "documents.jsonl", "sentences.npy"}
+    files = set(gen.manifest["files"])
+    assert {"index.faiss", "passages.jsonl", "documents.jsonl", "sentences.npy"} <= files
+    assert {"lexical/data.csc.index.npy", "lexical/vocab.index.json"} <= files
     assert gen.manifest["model"]["name"] == "fake"
 
 
-@pytest.mark.parametrize("victim", ["index.faiss", "passages.jsonl", "documents.jsonl", "sentences.npy"])
+@pytest.mark.parametrize(
+    "victim",
+    ["index.faiss", "passages.jsonl", "documents.jsonl", "sentences.npy", "lexical/data.csc.index.npy"],
+)
 def test_a_flipped_byte_fails_verification(tmp_path: Path, victim: str) -> None:
     fake = FakeEmbedder()
     settings = _settings(tmp_path)
     name = _build(settings, fake)
-    path = store.generations_dir(settings.index_dir) / name / victim
+    generation = store.generations_dir(settings.index_dir) / name
+    path = generation / victim
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
     with pytest.raises(store.GenerationError, match=f"checksum of {victim}"):
-        store.verify(path.parent, fake.info.fingerprint)
+        store.verify(generation, fake.info.fingerprint)
 
 
 def test_a_generation_of_another_model_is_refused(tmp_path: Path) -> None:

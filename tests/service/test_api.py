@@ -25,6 +25,7 @@ def test_search_answers_the_contract(base: str, essay_settings: Settings) -> Non
     assert r.status_code == 200
     body = r.json()
     assert body["query"] == "How long did the Paris Commune last" and body["k"] == 5
+    assert body["mode"] == "hybrid" and body["low_confidence"] is False
     assert set(body["index"]) == {"generation", "model", "passages"}
     assert body["took_ms"] >= 0 and len(body["results"]) == 5
     document = (essay_settings.corpus_dir / ESSAY).read_text()
@@ -64,7 +65,22 @@ BAD_GET = [
     ({"q": "ok", "k": "51"}, "between 1 and 50"),
     ({"q": "ok", "k": str(10**12)}, "between 1 and 50"),
     ({"q": "ok", "k": "abc"}, "k: Input should be a valid integer"),
+    ({"q": "ok", "mode": "fuzzy"}, "mode: Input should be 'dense', 'lexical' or 'hybrid'"),
 ]
+
+
+@pytest.mark.parametrize("mode", ["dense", "lexical", "hybrid"])
+def test_every_mode_answers(base: str, mode: str) -> None:
+    r = httpx.get(
+        f"{base}/api/search", params={"q": "Who attacked Paris to crush the Commune?", "mode": mode}
+    )
+    assert r.status_code == 200 and r.json()["mode"] == mode
+    assert "Versailles" in r.json()["results"][0]["text"]
+
+
+def test_off_topic_question_is_flagged_but_still_answered(base: str) -> None:
+    body = httpx.get(f"{base}/api/search", params={"q": "What is the boiling point of water?"}).json()
+    assert body["low_confidence"] is True and len(body["results"]) == 5
 
 
 @pytest.mark.parametrize(("params", "message"), BAD_GET)

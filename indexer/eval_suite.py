@@ -1,0 +1,187 @@
+"""Owns the evaluation suite behind `make eval`: ranking configurations on the dev set and on SciFact."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from indexer import store
+from indexer.build import build
+from indexer.embedding import Embedder
+from indexer.evaluation import METRIC_LABELS, evaluate_questions, ir_metrics, load_questions
+from indexer.search import Ranking, Searcher
+from indexer.settings import IndexSettings
+
+METRICS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")
+DEV_METRICS = ("hit_rate@1", "hit_rate@5", "hit_rate@10", "mrr@10", "ndcg@10")
+PUBLISHED = [  # SciFact test, nDCG@10 (see ../shared/MODELS.md)
+    ("all-MiniLM-L6-v2 dense (MTEB)", 0.645),
+    ("BM25 (BEIR paper)", 0.665),
+    ("BM25 + cross-encoder (BEIR paper)", 0.688),
+    ("txtai hybrid, all-MiniLM-L6-v2 (txtai notebook)", 0.713),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    name: str
+    ranking: Ranking
+
+
+def configurations(default: Ranking) -> list[Config]:
+    base = replace(default, sentence_weight=0.0)
+    configs = [
+        Config("dense", replace(base, mode="dense")),
+        Config("lexical (BM25)", replace(base, mode="lexical")),
+        Config("hybrid RRF", replace(base, mode="hybrid", fusion="rrf")),
+    ]
+    for alpha in (0.3, 0.5, 0.7):
+        configs.append(
+            Config(f"hybrid score a={alpha}", replace(base, mode="hybrid", fusion="score", alpha=alpha))
+        )
+    for weight in (0.1, 0.3):
+        configs.append(
+            Config(
+                f"hybrid score a={default.alpha} + sentence {weight}",
+                replace(base, mode="hybrid", fusion="score", sentence_weight=weight),
+            )
+        )
+    return configs
+
+
+def _searcher(settings: IndexSettings, embedder: Embedder) -> Searcher:
+    generation = store.open_current(settings.index_dir, embedder.info.fingerprint, embedder.info.dim)
+    return Searcher(generation, embedder)
+
+
+def dev_table(
+    searcher: Searcher, questions_file: Path, configs: list[Config]
+) -> list[tuple[str, dict[str, float]]]:
+    questions = load_questions(questions_file)
+    rows = []
+    for config in configs:
+
+        def ask(q: str, k: int, ranking: Ranking = config.ranking) -> list[str]:
+            return [h.passage["passage_id"] for h in searcher.search(q, k, ranking=ranking).hits]
+
+        report = evaluate_questions(questions, searcher.generation.passages, ask, DEV_METRICS)
+        rows.append((config.name, report.metrics))
+    return rows
+
+
+def prepare_scifact(source: Path, corpus_dir: Path) -> None:
+    """One file per abstract, `title + " " + text` as in the published protocol (written once)."""
+    marker = corpus_dir / ".complete"
+    if marker.exists():
+        return
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    with (source / "corpus.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            text = (row.get("title", "") + " " + row.get("text", "")).strip()
+            (corpus_dir / f"{row['_id']}.txt").write_text(text, encoding="utf-8")
+    marker.write_text("ok")
+
+
+def scifact_table(
+    searcher: Searcher, source: Path, configs: list[Config]
+) -> list[tuple[str, dict[str, float], float]]:
+    """Rank all abstracts for each test claim: a document scores as its best passage (top 100 passages)."""
+    queries = {}
+    with (source / "queries.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            queries[str(row["_id"])] = row["text"]
+    qrels: dict[str, dict[str, int]] = {}
+    with (source / "qrels" / "test.tsv").open(encoding="utf-8") as fh:
+        next(fh)
+        for line in fh:
+            qid, did, score = line.split()
+            if int(score) > 0:
+                qrels.setdefault(qid, {})[did] = int(score)
+    rows = []
+    for config in configs:
+        ranked: dict[str, list[str]] = {}
+        started = time.perf_counter()
+        wide = replace(config.ranking, candidates=100)
+        for qid in qrels:
+            docs: list[str] = []
+            for hit in searcher.search(queries[qid], 100, ranking=wide).hits:
+                doc = hit.passage["doc_id"].removesuffix(".txt")
+                if doc not in docs:
+                    docs.append(doc)
+            ranked[qid] = docs[:10]
+        ms = (time.perf_counter() - started) * 1000 / max(1, len(qrels))
+        rows.append((config.name, ir_metrics(qrels, ranked, METRICS), ms))
+    return rows
+
+
+def _fmt(rows: list[tuple[str, dict[str, float]]], metrics: tuple[str, ...]) -> list[str]:
+    head = "| ranking | " + " | ".join(METRIC_LABELS[m] for m in metrics) + " |"
+    out = [head, "|" + "---|" * (len(metrics) + 1)]
+    out += [f"| {name} | " + " | ".join(f"{values[m]:.3f}" for m in metrics) + " |" for name, values in rows]
+    return out
+
+
+def run_suite(
+    settings: IndexSettings,
+    embedder_factory: Callable[[], Embedder],
+    dev_file: Path,
+    scifact: Path | None,
+    work_dir: Path,
+    out: Path | None,
+) -> str:
+    embedder = embedder_factory()
+    build(settings, lambda: embedder, info=embedder.info, progress=False)
+    default = Searcher(store.open_current(settings.index_dir), embedder).ranking
+    configs = configurations(default)
+    dev = dev_table(_searcher(settings, embedder), dev_file, configs)
+    lines = [
+        "# Evaluation",
+        "",
+        f"Generated by `make eval` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC ({platform.machine()}, "
+        f"{platform.python_version()}); model `{settings.model}`; metrics computed with ranx.",
+        "",
+        f"## Dev questions (`{dev_file.name}`, {len(load_questions(dev_file))} questions)",
+        "",
+        "A question counts as answered at k when a passage containing one of its evidence spans "
+        "(case, whitespace and quote style ignored) is in the top k: Recall@k here is ranx's hit rate.",
+        "",
+        *_fmt(dev, DEV_METRICS),
+    ]
+    if scifact is not None and (scifact / "corpus.jsonl").exists():
+        sci_settings = settings.replace(
+            corpus_dir=work_dir / "scifact-corpus", index_dir=work_dir / "scifact-index"
+        )
+        prepare_scifact(scifact, sci_settings.corpus_dir)
+        summary = build(sci_settings, lambda: embedder, info=embedder.info, progress=True)
+        sci = scifact_table(_searcher(sci_settings, embedder), scifact, configs)
+        lines += [
+            "",
+            f"## SciFact test (BEIR; {summary.documents} abstracts, {summary.passages} passages, 300 claims)",
+            "",
+            'Protocol of the published numbers: `title + " " + text` per abstract, the whole corpus ranked '
+            "for every claim, nDCG@10 over the 300 claims. Our pipeline splits each abstract into passages "
+            "as for any corpus and scores a document by its best passage among the top 100.",
+            "",
+            *_fmt([(n, v) for n, v, _ in sci], METRICS),
+            "",
+            "Milliseconds per query (in process, embedding included): "
+            + ", ".join(f"{n} {ms:.1f}" for n, _, ms in sci),
+            "",
+            "Published nDCG@10 for the same collection:",
+            "",
+            "| system | nDCG@10 |",
+            "|---|---|",
+            *[f"| {name} | {value:.3f} |" for name, value in PUBLISHED],
+        ]
+    text = "\n".join(lines) + "\n"
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    return text
