@@ -69,7 +69,7 @@ def test_hybrid_ranking_equals_numpy_score_fusion(
     ranking = Ranking(mode="hybrid", fusion="score", alpha=0.75, candidates=n)
     searcher = Searcher(essay_generation, embedder, ranking)
     vectors = essay_generation.index.reconstruct_n(0, n)
-    for question in QUESTIONS + ["K. Venu", "10th Party Congress in March 1921"]:
+    for question in [*QUESTIONS, "K. Venu", "10th Party Congress in March 1921"]:
         q = embedder.embed([question])[0]
         bm25 = essay_generation.lexical.scores(question)
         scaled = bm25 / bm25.max() if bm25.max() > 0 else bm25
