@@ -69,7 +69,7 @@ def best_sentences(
 
 
 def covers_query(query: str, text: str) -> bool:
-    """Every stemmed non-stop-word term of the query occurs in the text: an exact match of names or numbers."""
+    """Every stemmed non-stop-word term of the query is in the text: an exact match of names or numbers."""
     terms = set(tokenize(query))
     return bool(terms) and terms <= set(tokenize(text))
 
