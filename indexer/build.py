@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -22,6 +23,8 @@ from indexer.embedding import Embedder, ModelInfo, Tokenizer, model_info
 from indexer.lexical import LEXICAL_DIR, LexicalIndex
 from indexer.settings import IndexSettings
 from indexer.vector_index import build_index
+
+log = logging.getLogger("indexer.build")
 
 
 class BuildError(Exception):
@@ -109,6 +112,7 @@ def _embed_missing(
     found = cache.get_many(list(keys))
     missing = sorted((k for k in keys if k not in found), key=lambda k: len(keys[k]))
     if missing:
+        log.info("phase embedding: %d new texts to embed", len(missing))
         embedder = get_embedder()
         bar = tqdm(total=len(missing), unit="text", desc="embedding", disable=not progress, file=sys.stderr)
         # Length-sorted batches waste little on padding; each batch is cached as soon as it is done.
@@ -149,8 +153,9 @@ def build(
     started = time.perf_counter()
     progress = sys.stderr.isatty() if progress is None else progress
     root = settings.index_dir
+    log.info("phase loading: reading %s", settings.corpus_dir)
     try:
-        corpus = load_corpus(settings.corpus_dir)
+        corpus = load_corpus(settings.corpus_dir, settings.max_file_bytes)
     except CorpusError as exc:
         raise BuildError(str(exc)) from None
     check_corpus(corpus, settings)
@@ -159,6 +164,7 @@ def build(
     tokenizer = Tokenizer(info)
     with store.build_lock(root):
         store.prune(root, settings.keep_generations)  # clears temporaries a killed build left behind
+        log.info("phase chunking: %d documents", len(corpus.documents))
         passages: list[Passage] = []
         for doc in corpus.documents:
             passages.extend(chunk_document(doc.doc_id, doc.text, tokenizer, params))
@@ -166,6 +172,7 @@ def build(
         embed_texts = [embedding_text(p, titles[p.doc_id], settings.embed_context) for p in passages]
         sentence_texts = [p.text[s:e] for p in passages for s, e in p.sentences]
         passage_keys = {text_key(t) for t in embed_texts}
+        log.info("phase embedding: %d passages, %d sentences", len(passages), len(sentence_texts))
         cache = EmbeddingCache(root / "cache" / "embeddings.sqlite3", info.fingerprint, info.dim)
         try:
             cached_passages = set(cache.get_many(list(passage_keys)))
@@ -185,9 +192,12 @@ def build(
             if sentence_texts
             else np.zeros((0, info.dim), np.float32)
         )
+        log.info("phase writing")
         name = _write(settings, info, params, corpus.documents, passages, passage_matrix, sentence_matrix)
         previous = _previous_texts(root)
+        log.info("phase publishing: %s", name)
         store.publish(root, name)
+        log.info("phase pruning")
         store.prune(root, settings.keep_generations)
     current_texts = {p.text for p in passages}
     embedded = sum(1 for t in embed_texts if text_key(t) not in cached_passages)

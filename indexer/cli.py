@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import textwrap
@@ -119,6 +120,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    for noisy in ("bm25s", "sentence_transformers", "httpx", "faiss"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = IndexSettings.from_env(os.environ)
         return int(args.run(settings, args))

@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 SUFFIXES = (".txt", ".md")
 BINARY_SNIFF_BYTES = 8192
+DEFAULT_MAX_BYTES = 20_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +81,18 @@ def discover(corpus_dir: Path) -> list[Path]:
     return found
 
 
-def read_document(path: Path, corpus_dir: Path) -> Document:
+def read_document(path: Path, corpus_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
     """Read one file; raise ValueError with a human reason when it cannot be indexed."""
     doc_id = path.relative_to(corpus_dir).as_posix()
     try:
+        info = path.stat()  # follows symlinks: a loop or a dangling link fails here
+        if not stat.S_ISREG(info.st_mode):
+            # A FIFO or device named *.txt would block or never end: never open it.
+            raise ValueError("is not a regular file")
+        if info.st_size > max_bytes:
+            raise ValueError(
+                f"is {info.st_size:,} bytes, over the limit of {max_bytes:,} (SEMSEARCH_MAX_FILE_BYTES)"
+            )
         raw = path.read_bytes()
     except OSError as exc:
         raise ValueError(f"cannot be read ({exc.strerror or exc})") from None
@@ -92,14 +102,14 @@ def read_document(path: Path, corpus_dir: Path) -> Document:
     return Document(doc_id, text, hashlib.sha256(raw).hexdigest(), title_for(doc_id, text), encoding)
 
 
-def load_corpus(corpus_dir: Path) -> Corpus:
+def load_corpus(corpus_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Corpus:
     """Read every document under corpus_dir; files that cannot be indexed are listed in `problems`."""
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder {str(corpus_dir)!r} does not exist or is not a folder")
     corpus = Corpus()
     for path in discover(corpus_dir):
         try:
-            corpus.documents.append(read_document(path, corpus_dir))
+            corpus.documents.append(read_document(path, corpus_dir, max_bytes))
         except ValueError as exc:
             corpus.problems.append(SkippedFile(path.relative_to(corpus_dir).as_posix(), str(exc)))
     return corpus

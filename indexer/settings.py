@@ -63,6 +63,7 @@ class IndexSettings(EnvModel):
         pattern="^(none|heading|title)$",
         description="What is prefixed to a passage for embedding: nothing, its heading, or title and heading",
     )
+    max_file_bytes: int = Field(20_000_000, ge=1, description="Larger files are refused (or skipped)")
     batch_size: int = Field(32, ge=1, le=1024, description="Embedding batch size for builds")
     keep_generations: int = Field(3, ge=1, le=100, description="Published generations kept on disk")
     skip_bad_files: bool = Field(

@@ -12,6 +12,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from service.errors import InvalidInput, NotFound, Unauthorized, UnsupportedMediaType
 from service.queries import DEFAULT_K, MAX_K, MAX_QUERY_CHARS, run_search
 
+
+class ErrorBody(BaseModel):
+    """Every error answer: what is wrong, in words."""
+
+    detail: str
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": ErrorBody} for code in codes}
+
+
 router = APIRouter()
 ModeName = Literal["dense", "lexical", "hybrid"]
 
@@ -40,7 +51,7 @@ def _search(
     return body
 
 
-@router.get("/api/search", summary="Search passages (query string)")
+@router.get("/api/search", summary="Search passages (query string)", responses=_errors(422, 503))
 def search_get(
     request: Request,
     q: Annotated[str, Query(description=f"The question, 1 to {MAX_QUERY_CHARS} characters after trimming")],
@@ -54,6 +65,7 @@ def search_get(
 @router.post(
     "/api/search",
     summary="Search passages (JSON body)",
+    responses={200: {"description": "Ranked passages"}, **_errors(413, 415, 422, 503)},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -89,7 +101,11 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness: 200 once a generation is served, else 503")
+@router.get(
+    "/readyz",
+    summary="Readiness: 200 once a generation is served, else 503",
+    responses={503: {"description": "No generation is served yet; the body says why"}},
+)
 def readyz(request: Request) -> JSONResponse:
     holder = _state(request).holder
     searcher = holder.searcher
@@ -123,7 +139,12 @@ def _require_admin(request: Request, authorization: str | None) -> Any:
     return state.jobs
 
 
-@router.post("/api/admin/reindex", status_code=202, summary="Start a batch re-index (one at a time)")
+@router.post(
+    "/api/admin/reindex",
+    status_code=202,
+    summary="Start a batch re-index (one at a time)",
+    responses=_errors(401, 404),
+)
 def reindex(request: Request, authorization: Annotated[str | None, Header()] = None) -> JSONResponse:
     jobs = _require_admin(request, authorization)
     job, new = jobs.start()
@@ -134,7 +155,9 @@ def reindex(request: Request, authorization: Annotated[str | None, Header()] = N
     )
 
 
-@router.get("/api/admin/reindex/{job_id}", summary="State of a re-index job")
+@router.get(
+    "/api/admin/reindex/{job_id}", summary="State of a re-index job", responses=_errors(401, 404, 422)
+)
 def reindex_status(
     request: Request, job_id: str, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:

@@ -1,0 +1,58 @@
+"""The service swaps only to generations that verify; a corrupt or foreign one is refused and reported."""
+
+from __future__ import annotations
+
+import shutil
+
+import httpx
+import pytest
+
+from indexer import store
+from indexer.build import build
+from indexer.embedding import SentenceTransformerEmbedder
+from service.app import create_app
+from service.settings import Settings
+from tests.support import FakeEmbedder, live_server, wait_for
+
+
+def _publish_corrupt_copy(settings: Settings, victim: str) -> str:
+    root = settings.index_dir
+    good = store.read_current(root)
+    assert good
+    bad = store.new_generation_name()
+    shutil.copytree(store.generations_dir(root) / good, store.generations_dir(root) / bad)
+    path = store.generations_dir(root) / bad / victim
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    store.publish(root, bad)
+    return bad
+
+
+@pytest.mark.parametrize("victim", ["index.faiss", "passages.jsonl"])
+def test_corrupt_generation_is_refused_and_old_one_keeps_serving(
+    fresh_settings: Settings, embedder: SentenceTransformerEmbedder, victim: str
+) -> None:
+    good = build(fresh_settings, lambda: embedder, info=embedder.info, progress=False).generation
+    with live_server(create_app(fresh_settings, embedder)) as url:
+        bad = _publish_corrupt_copy(fresh_settings, victim)
+        ready = wait_for(lambda: (r := httpx.get(f"{url}/readyz").json()).get("rejected") and r)
+        assert ready["generation"] == good
+        assert f"checksum of {victim}" in ready["rejected"][bad]
+        answer = httpx.get(f"{url}/api/search", params={"q": "How long did the Paris Commune last"})
+        assert answer.status_code == 200 and answer.json()["index"]["generation"] == good
+        # A good generation published afterwards is picked up.
+        newer = build(fresh_settings, lambda: embedder, info=embedder.info, progress=False).generation
+        wait_for(lambda: httpx.get(f"{url}/readyz").json()["generation"] == newer)
+
+
+def test_generation_of_another_model_is_refused(
+    fresh_settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
+    good = build(fresh_settings, lambda: embedder, info=embedder.info, progress=False).generation
+    with live_server(create_app(fresh_settings, embedder)) as url:
+        fake = FakeEmbedder(dim=384)
+        foreign = build(fresh_settings, lambda: fake, info=fake.info, progress=False).generation
+        ready = wait_for(lambda: (r := httpx.get(f"{url}/readyz").json()).get("rejected") and r)
+        assert ready["generation"] == good and "not the model" in ready["rejected"][foreign]
+        assert httpx.get(f"{url}/api/search", params={"q": "soviets"}).json()["index"]["generation"] == good
