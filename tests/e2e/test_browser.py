@@ -102,3 +102,26 @@ def test_error_message_for_a_too_long_query(page: Any, base: str) -> None:
     response = page.goto(base + "/?q=" + "a" * 1200)
     assert response.status == 422
     assert "limit is 1000" in page.locator(".error").inner_text()
+
+
+def test_html_in_a_document_stays_text_in_results_and_in_context(
+    page: Any, tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
+) -> None:
+    from indexer.build import build
+    from tests.support import copy_seeds
+
+    root = tmp_path_factory.mktemp("xss")
+    corpus = copy_seeds(root / "corpus")
+    payload = "<img src=x onerror=alert(1)>"
+    (corpus / "payload.md").write_text(f"# Injected\n\nThe quartermaster wrote {payload} in the ledger.\n")
+    settings = Settings(corpus_dir=corpus, index_dir=root / "index")
+    build(settings, lambda: embedder, info=embedder.info, progress=False)
+    with live_server(create_app(settings, embedder)) as url:
+        response = page.goto(url + "/?q=what+did+the+quartermaster+write+in+the+ledger")
+        assert "default-src 'self'" in response.headers["content-security-policy"]
+        assert payload in page.locator("li.result").first.inner_text()
+        page.locator("li.result a.context").first.click()
+        page.wait_for_load_state()
+        assert payload in page.locator("article").inner_text()
+        assert page.locator("article img").count() == 0
+    assert page.dialogs == [] and page.console_errors == []
