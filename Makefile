@@ -10,10 +10,11 @@ HOST ?= $(or $(SEMSEARCH_HOST),127.0.0.1)
 PORT ?= $(or $(SEMSEARCH_PORT),8000)
 EVAL_FILE ?= ../shared/eval/seed-dev.jsonl
 CHROMIUM := /usr/bin/chromium
+WRK := /usr/bin/wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN := SEMSEARCH_HOST=$(HOST) SEMSEARCH_PORT=$(PORT) HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 
-.PHONY: help install run index serve test lint eval clean
+.PHONY: help install run index serve test lint eval soak clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -32,6 +33,10 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
+$(WRK):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk hey
+
 run: install index serve  ## Install, index seeds/, serve on HOST:PORT (127.0.0.1:8000)
 
 index: install  ## Batch re-index the corpus (incremental; SEMSEARCH_* settings apply)
@@ -48,9 +53,11 @@ lint: install  ## ruff and mypy
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
-eval: install  ## Recall@1/5 and MRR@10 of the current index on EVAL_FILE
-	$(RUN) $(PY) -m indexer build --no-progress >/dev/null
-	$(RUN) $(PY) -m indexer eval $(EVAL_FILE)
+eval: install  ## Ranking modes on the dev questions and SciFact; writes docs/evaluation.md
+	$(RUN) $(PY) -m indexer eval-suite --dev $(EVAL_FILE) --scifact ../shared/eval/scifact --out docs/evaluation.md
+
+soak: install $(WRK)  ## 10 minutes of wrk at concurrency 16 with a re-index every minute (SOAK_SECONDS=)
+	$(RUN) $(PY) -m bench.soak
 
 clean:  ## Remove the index and caches (keeps .venv)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

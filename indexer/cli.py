@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -21,10 +22,25 @@ def _embedder(settings: IndexSettings) -> Embedder:
 
 
 def cmd_build(settings: IndexSettings, args: argparse.Namespace) -> int:
+    from indexer.onnx_encoder import export_onnx, onnx_path
+
     if args.skip_bad_files:
         settings = settings.replace(skip_bad_files=True)
-    summary = build(settings, lambda: _embedder(settings), progress=None if not args.no_progress else False)
-    print(summary.render())
+    loaded: list[Embedder] = []
+
+    def get_embedder() -> Embedder:
+        if not loaded:
+            loaded.append(_embedder(settings))
+        return loaded[0]
+
+    info = model_info(settings.model)
+    summary = build(settings, get_embedder, info=info, progress=None if not args.no_progress else False)
+    target = onnx_path(settings.index_dir, info)
+    if settings.query_encoder != "torch" and not target.exists():
+        # Once per model: the service then embeds queries without importing torch.
+        logging.getLogger("indexer.build").info("phase exporting the ONNX query encoder: %s", target)
+        export_onnx(info, target, get_embedder())
+    print(json.dumps(summary.as_dict()) if args.json else summary.render())
     return 0
 
 
@@ -96,6 +112,7 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="index the corpus into a new generation and publish it")
     b.add_argument("--skip-bad-files", action="store_true", help="skip unreadable/empty/binary files")
     b.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
+    b.add_argument("--json", action="store_true", help="print the summary as JSON")
     b.set_defaults(run=cmd_build)
     s = sub.add_parser("search", help="print the passages that best answer a question")
     s.add_argument("question")
@@ -134,6 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         OSError,
         ValueError,
         LookupError,
+        RuntimeError,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

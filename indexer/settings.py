@@ -40,6 +40,15 @@ class EnvModel(BaseModel):
             )
             raise SettingsError(f"invalid settings: {problems}") from None
 
+    def as_env(self) -> dict[str, str]:
+        """These settings as SEMSEARCH_* variables (secrets left out), e.g. for a child build process."""
+        env: dict[str, str] = {}
+        for name, value in self.model_dump().items():
+            if value is None or hasattr(value, "get_secret_value"):
+                continue
+            env[ENV_PREFIX + name.upper()] = str(value)
+        return env
+
     def replace(self, **changes: Any) -> Self:
         """A copy with some values changed, validated like values from the environment."""
         return self.model_validate({**self.model_dump(), **changes})
@@ -78,6 +87,9 @@ class IndexSettings(EnvModel):
     )
     low_confidence_below: float = Field(
         0.28, ge=-1, le=1, description="Best cosine under which an answer is flagged low_confidence"
+    )
+    query_encoder: Literal["auto", "onnx", "torch"] = Field(
+        "auto", description="Service query encoder: ONNX export when present (auto), only ONNX, or PyTorch"
     )
     threads: int = Field(0, ge=0, le=64, description="Threads for torch and FAISS (0: one per core)")
 

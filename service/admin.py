@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import hmac
+import json
 import logging
+import os
 import secrets
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from indexer.build import BuildError, build
-from indexer.embedding import Embedder
 from indexer.settings import IndexSettings
-from indexer.store import GenerationError
 
 log = logging.getLogger("service.admin")
 
@@ -48,13 +49,11 @@ class Job:
 
 
 class ReindexJobs:
-    """Runs builds in a background thread; a request while one runs gets that job back."""
+    """Runs `python -m indexer build` in a child process (torch stays out of the service, and a crash of
+    the build cannot take the service down); a request while one runs gets that job back."""
 
-    def __init__(
-        self, settings: IndexSettings, get_embedder: Callable[[], Embedder], after: Callable[[], Any]
-    ) -> None:
+    def __init__(self, settings: IndexSettings, after: Callable[[], Any]) -> None:
         self.settings = settings
-        self.get_embedder = get_embedder
         self.after = after  # e.g. an immediate reload check, so the new generation serves at once
         self.jobs: dict[str, Job] = {}
         self._running: Job | None = None
@@ -68,22 +67,34 @@ class ReindexJobs:
             job = Job(secrets.token_hex(8))
             self.jobs[job.job_id] = job
             self._running = job
-            # Keep the last 100 jobs' reports.
-            for old in list(self.jobs)[:-100]:
+            for old in list(self.jobs)[:-100]:  # keep the last 100 jobs' reports
                 del self.jobs[old]
         threading.Thread(target=self._run, args=(job,), name=f"reindex-{job.job_id}", daemon=True).start()
         return job, True
 
     def _run(self, job: Job) -> None:
+        env = {**os.environ, **self.settings.as_env(), "PYTHONUNBUFFERED": "1"}
+        env.pop("SEMSEARCH_ADMIN_TOKEN", None)  # the build does not need it; keep it out of children
         try:
-            summary = build(self.settings, self.get_embedder, progress=False)
-            job.summary = summary.as_dict()
-            job.state = "succeeded"
-            self.after()
-        except (BuildError, GenerationError, OSError, ValueError) as exc:
-            job.state, job.error = "failed", str(exc)
-            log.error("re-index %s failed: %s", job.job_id, exc)
-        except Exception as exc:  # a bug in the build must not kill the service; report it on the job
+            done = subprocess.run(
+                [sys.executable, "-m", "indexer", "build", "--no-progress", "--json"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=24 * 3600,
+            )
+            if done.returncode == 0:
+                job.summary = json.loads(done.stdout.strip().splitlines()[-1])
+                job.state = "succeeded"
+                self.after()
+            else:
+                lines = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+                job.state, job.error = (
+                    "failed",
+                    (lines[-1] if lines else f"build exited with {done.returncode}"),
+                )
+                log.error("re-index %s failed: %s", job.job_id, job.error)
+        except Exception as exc:  # report on the job: the service must outlive any build problem
             job.state, job.error = "failed", f"internal error: {type(exc).__name__}"
             log.exception("re-index %s crashed", job.job_id)
         finally:

@@ -11,15 +11,36 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from indexer.embedding import Embedder, SentenceTransformerEmbedder, model_info
+from indexer.embedding import Embedder, ModelError, SentenceTransformerEmbedder, model_info
+from indexer.onnx_encoder import OnnxEmbedder, QueryCache, onnx_path
 from indexer.search import Searcher
+from indexer.store import sha256_file
 from service import api, web
 from service.admin import ReindexJobs
-from service.errors import NotReady, install_error_handlers
+from service.errors import install_error_handlers
 from service.metrics import Metrics
 from service.middleware import BodyLimit, HeadersAndMetrics
 from service.reload import IndexHolder, Reloader
 from service.settings import Settings
+
+
+def load_query_embedder(settings: Settings) -> Embedder:
+    """The ONNX export when the build made one (fast start, no torch), else sentence-transformers;
+    either way behind an LRU cache of query vectors."""
+    info = model_info(settings.model)
+    path = onnx_path(settings.index_dir, info)
+    embedder: Embedder
+    if settings.query_encoder != "torch" and path.exists():
+        expected = (path.parent / "sha256").read_text().strip()
+        if sha256_file(path) != expected:
+            raise ModelError(f"{path} does not match its checksum; delete it and run `make index`")
+        embedder = OnnxEmbedder(info, path, threads=settings.threads or 1)
+    elif settings.query_encoder == "onnx":
+        raise ModelError(f"no ONNX query encoder at {path}: run `make index` (it exports one)")
+    else:
+        # One torch thread per request thread: on 2 cores more threads only contend.
+        embedder = SentenceTransformerEmbedder(info, settings.threads or 1)
+    return QueryCache(embedder, settings.query_cache_size)
 
 
 def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:
@@ -35,20 +56,13 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
 
     reloader = Reloader(settings.index_dir, holder, settings.ranking(), on_swap)
 
-    def load_embedder() -> Embedder:
-        # One torch thread per request thread: on 2 cores more threads only contend.
-        return SentenceTransformerEmbedder(model_info(settings.model), settings.threads or 1)
-
-    def current_embedder() -> Embedder:
-        if holder.embedder is None:
-            raise NotReady("the model is still loading")
-        return holder.embedder
-
-    jobs = ReindexJobs(settings, current_embedder, after=reloader.check)
+    jobs = ReindexJobs(settings, after=reloader.check)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(reloader.run(load_embedder, settings.reload_interval))
+        task = asyncio.create_task(
+            reloader.run(lambda: load_query_embedder(settings), settings.reload_interval)
+        )
         try:
             yield
         finally:

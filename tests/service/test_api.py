@@ -146,3 +146,28 @@ def test_documents_route_serves_only_indexed_documents(base: str) -> None:
     ]:
         r = httpx.get(base + path)
         assert r.status_code == 404, path
+
+
+def test_service_embeds_queries_with_the_onnx_export(fresh_settings: Settings) -> None:
+    """The real start-up path: `python -m indexer build` exports the encoder, the app loads it (no torch)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.support import REPO
+
+    env = {**os.environ, **fresh_settings.as_env()}
+    done = subprocess.run(
+        [sys.executable, "-m", "indexer", "build", "--no-progress"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    app = create_app(fresh_settings)
+    with live_server(app) as url:
+        body = httpx.get(f"{url}/api/search", params={"q": "How long did the Paris Commune last"}).json()
+        assert any("For 76 days" in r["text"] for r in body["results"][:3])
+        assert type(app.state.holder.embedder.inner).__name__ == "OnnxEmbedder"

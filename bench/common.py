@@ -1,0 +1,138 @@
+"""Owns what the benchmarks share: starting the service on a private index, questions, load tools."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote_plus
+from urllib.request import urlopen
+
+REPO = Path(__file__).resolve().parent.parent
+DEV = REPO.parent / "shared" / "eval" / "seed-dev.jsonl"
+
+
+def questions() -> list[str]:
+    if DEV.exists():
+        return [json.loads(line)["question"] for line in DEV.read_text().splitlines() if line.strip()]
+    return ["How long did the Paris Commune last?", "What did Lenin say about the party?"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def env_for(corpus: Path, index: Path, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "SEMSEARCH_CORPUS_DIR": str(corpus),
+        "SEMSEARCH_INDEX_DIR": str(index),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        **extra,
+    }
+
+
+def build_index(corpus: Path, index: Path, **extra: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-m", "indexer", "build", "--no-progress"],
+        cwd=REPO,
+        env=env_for(corpus, index, **extra),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout
+
+
+@contextlib.contextmanager
+def service(corpus: Path, index: Path, **extra: str) -> Iterator[tuple[str, subprocess.Popen[bytes], float]]:
+    """Start `python -m service` on a free port; yield (base URL, process, seconds to first 200 /readyz)."""
+    port = free_port()
+    env = env_for(corpus, index, SEMSEARCH_PORT=str(port), SEMSEARCH_LOG_LEVEL="warning", **extra)
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "service"], cwd=REPO, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            try:
+                with urlopen(base + "/readyz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None:
+                raise RuntimeError("service exited")
+            time.sleep(0.02)
+        yield base, proc, time.perf_counter() - started
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def private_corpus(work: Path) -> tuple[Path, Path]:
+    corpus, index = work / "corpus", work / "index"
+    if corpus.exists():
+        shutil.rmtree(corpus)
+    shutil.copytree(REPO / "seeds", corpus)
+    return corpus, index
+
+
+def wrk_script(work: Path, base_path: str = "/api/search?k=5&q=") -> Path:
+    """A wrk Lua script that rotates through the dev questions."""
+    paths = [base_path + quote_plus(q) for q in questions()]
+    lua = (
+        "local paths = {"
+        + ",".join(json.dumps(p) for p in paths)
+        + "}\n"
+        + (
+            "local i = 0\nrequest = function()\n  i = i % #paths + 1\n"
+            "  return wrk.format('GET', paths[i])\nend\n"
+        )
+    )
+    path = work / "rotate.lua"
+    path.write_text(lua)
+    return path
+
+
+def run_wrk(url: str, connections: int, seconds: int, script: Path) -> dict[str, float]:
+    """wrk with --latency: requests/s, p50/p99 (ms), requests, errors (socket errors and non-2xx)."""
+    threads = min(2, connections)
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
+    ).stdout
+
+    def ms(label: str) -> float:
+        m = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)", out, re.MULTILINE)
+        if not m:
+            return float("nan")
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(int(g) for g in sock.groups()) if sock else 0)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    return {"rps": rps, "p50": ms("50"), "p99": ms("99"), "requests": requests, "errors": errors}

@@ -1,0 +1,149 @@
+"""Owns the ONNX query encoder: exporting the model once (needs torch) and embedding with onnxruntime.
+
+The service embeds queries through this path, which imports only onnxruntime and tokenizers (0.2 s instead
+of about 10 s for torch and sentence-transformers). Export checks that the graph reproduces the
+sentence-transformers vectors before it is used, so both sides embed with the same model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexer.embedding import Embedder, ModelInfo
+
+ONNX_NAME = "model.onnx"
+MIN_COSINE = 0.9999  # the exported graph must reproduce the PyTorch vectors this closely
+PROBES = [
+    "How long did the Paris Commune last?",
+    "A short probe.",
+    "Soviets, cogwheels and conveyor belts " * 9,
+]
+
+
+def onnx_path(index_dir: Path, info: ModelInfo) -> Path:
+    return index_dir / "models" / info.fingerprint[:24] / ONNX_NAME
+
+
+def export_onnx(info: ModelInfo, dest: Path, reference: Embedder) -> Path:
+    """Export mean-pooled, normalised MiniLM-style models to ONNX; refuse a graph that disagrees."""
+    import torch
+    from transformers import AutoModel
+
+    class Pooled(torch.nn.Module):
+        def __init__(self, model: Any) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            out = self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(out.dtype)
+            pooled = (out * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, p=2, dim=1)
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    for stale in dest.parent.glob("*.tmp"):  # left by an export that was killed
+        stale.unlink(missing_ok=True)
+    tmp = dest.with_suffix(f".{os.getpid()}.tmp")
+    model = AutoModel.from_pretrained(str(info.path)).eval()
+    ids = torch.ones(1, 8, dtype=torch.long)
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    with torch.no_grad():
+        torch.onnx.export(
+            Pooled(model),
+            (ids, ids, torch.zeros_like(ids)),
+            str(tmp),
+            input_names=names,
+            output_names=["embedding"],
+            opset_version=17,
+            dynamo=False,
+            dynamic_axes={**{n: {0: "batch", 1: "seq"} for n in names}, "embedding": {0: "batch"}},
+        )
+    got = OnnxEmbedder(info, tmp).embed(PROBES)
+    want = reference.embed(PROBES)
+    worst = float((got * want).sum(axis=1).min())
+    if worst < MIN_COSINE:
+        tmp.unlink(missing_ok=True)
+        raise RuntimeError(f"ONNX export disagrees with sentence-transformers (cosine {worst:.5f})")
+    with tmp.open("rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, dest)
+    (dest.parent / "sha256").write_text(_sha256(dest))
+    return dest
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class OnnxEmbedder:
+    """Embeds with an exported graph through onnxruntime; one intra-op thread by default (2 cores)."""
+
+    def __init__(self, info: ModelInfo, path: Path, threads: int = 1) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer as HFTokenizer
+
+        self.info = info
+        self._tok = HFTokenizer.from_file(str(info.path / "tokenizer.json"))
+        self._tok.no_padding()  # pad per batch, not to the shipped fixed 128
+        self._tok.enable_truncation(info.max_seq_length)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        out = np.zeros((len(texts), self.info.dim), dtype=np.float32)
+        for i in range(0, len(texts), batch_size):
+            encodings = self._tok.encode_batch(list(texts[i : i + batch_size]))
+            width = max(len(e.ids) for e in encodings)
+            ids = np.zeros((len(encodings), width), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for row, e in enumerate(encodings):
+                ids[row, : len(e.ids)] = e.ids
+                mask[row, : len(e.ids)] = 1
+            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            out[i : i + len(encodings)] = self._session.run(None, feeds)[0]
+        return out
+
+
+class QueryCache:
+    """An LRU cache of query vectors in front of an embedder (repeated questions skip the model)."""
+
+    def __init__(self, inner: Embedder, size: int = 1024) -> None:
+        self.inner, self.info, self.size = inner, inner.info, size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        if len(texts) != 1 or self.size == 0:
+            return self.inner.embed(texts, batch_size)
+        key = texts[0]
+        with self._lock:
+            vector = self._cache.get(key)
+            if vector is not None:
+                self._cache.move_to_end(key)
+                self.hits += 1
+                return vector[None, :]
+        vector = self.inner.embed(texts)[0]
+        vector.setflags(write=False)
+        with self._lock:
+            self.misses += 1
+            self._cache[key] = vector
+            if len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        return vector[None, :]
