@@ -14,7 +14,7 @@ WRK := /usr/bin/wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN := SEMSEARCH_HOST=$(HOST) SEMSEARCH_PORT=$(PORT) HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 
-.PHONY: help install run index serve test lint eval soak clean
+.PHONY: help install run index serve test lint eval bench bench-txtai soak clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -55,6 +55,12 @@ lint: install  ## ruff and mypy
 
 eval: install  ## Ranking modes on the dev questions and SciFact; writes docs/evaluation.md
 	$(RUN) $(PY) -m indexer eval-suite --dev $(EVAL_FILE) --scifact ../shared/eval/scifact --out docs/evaluation.md
+
+bench: install $(WRK)  ## Floor, HTTP, build, cold start and scale benchmarks; writes docs/benchmarks.md
+	$(RUN) $(PY) -m bench.run
+
+bench-txtai: install $(WRK)  ## Our service vs txtai 9.14's API on the same passages (own venv in .bench/)
+	$(RUN) $(PY) -m bench.peer_txtai
 
 soak: install $(WRK)  ## 10 minutes of wrk at concurrency 16 with a re-index every minute (SOAK_SECONDS=)
 	$(RUN) $(PY) -m bench.soak

@@ -40,18 +40,18 @@ def configurations(default: Ranking) -> list[Config]:
         Config("lexical (BM25)", replace(base, mode="lexical")),
         Config("hybrid RRF", replace(base, mode="hybrid", fusion="rrf")),
     ]
-    for alpha in (0.3, 0.5, 0.7):
+    for alpha in (0.3, 0.5, 0.6, 0.7, 0.75, 0.8):
         configs.append(
             Config(f"hybrid score a={alpha}", replace(base, mode="hybrid", fusion="score", alpha=alpha))
         )
     for weight in (0.1, 0.3):
         configs.append(
             Config(
-                f"hybrid score a={default.alpha} + sentence {weight}",
-                replace(base, mode="hybrid", fusion="score", sentence_weight=weight),
+                f"hybrid score a={default.alpha} + sentence rerank {weight}",
+                replace(default, mode="hybrid", sentence_weight=weight),
             )
         )
-    return configs
+    return [Config(c.name + (" (default)" if c.ranking == default else ""), c.ranking) for c in configs]
 
 
 def _searcher(settings: IndexSettings, embedder: Embedder) -> Searcher:
@@ -138,7 +138,7 @@ def run_suite(
 ) -> str:
     embedder = embedder_factory()
     build(settings, lambda: embedder, info=embedder.info, progress=False)
-    default = Searcher(store.open_current(settings.index_dir), embedder).ranking
+    default = settings.ranking()
     configs = configurations(default)
     dev = dev_table(_searcher(settings, embedder), dev_file, configs)
     lines = [

@@ -205,6 +205,8 @@ def open_generation(
     manifest = verify(path, model_fingerprint, model_dim)
     try:
         index = faiss.read_index(str(path / INDEX_FILE))
+        if hasattr(index, "make_direct_map"):
+            index.make_direct_map()  # IVF: lets search reconstruct candidate vectors for fusion
         passages = list(_jsonl(path / PASSAGES_FILE))
         documents = {d["doc_id"]: d for d in _jsonl(path / DOCUMENTS_FILE)}
         sentence_vectors = np.load(path / SENTENCES_FILE, allow_pickle=False)

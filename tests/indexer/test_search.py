@@ -103,3 +103,25 @@ def test_low_confidence_flags_off_topic_questions_only(
     assert searcher.search("How do I bake sourdough bread?", 5).low_confidence
     assert not searcher.search("How long did the Paris Commune last?", 5).low_confidence
     assert not searcher.search("HCPSU", 5).low_confidence, "an exact rare term is a close answer"
+
+
+def test_large_corpus_index_is_approximate_but_doc_filter_stays_exact() -> None:
+    from indexer import vector_index
+
+    rng = np.random.default_rng(7)
+    n, d = vector_index.IVF_THRESHOLD, 32
+    centers = rng.standard_normal((500, d)).astype(np.float32)
+    x = centers[rng.integers(0, 500, n)] + 0.3 * rng.standard_normal((n, d)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    index, params = vector_index.build_index(x)
+    assert params["type"] == "IVFFlat"
+    index.make_direct_map()
+    queries = x[rng.integers(0, n, 50)] + 0.05 * rng.standard_normal((50, d)).astype(np.float32)
+    _, got = vector_index.search(index, queries, 10)
+    exact = np.argsort(-(queries @ x.T), axis=1)[:, :10]
+    recall = np.mean([len(set(g) & set(e)) / 10 for g, e in zip(got, exact, strict=True)])
+    assert recall >= 0.9
+    rows = (12_345, 12_345 + 700)
+    _, ids = vector_index.search(index, queries[:3], 5, rows)
+    brute = queries[:3] @ x[rows[0] : rows[1]].T
+    np.testing.assert_array_equal(ids, np.argsort(-brute, axis=1, kind="stable")[:, :5] + rows[0])

