@@ -38,8 +38,12 @@ def cmd_build(settings: IndexSettings, args: argparse.Namespace) -> int:
     target = onnx_path(settings.index_dir, info)
     if settings.query_encoder != "torch" and not target.exists():
         # Once per model: the service then embeds queries without importing torch.
-        logging.getLogger("indexer.build").info("phase exporting the ONNX query encoder: %s", target)
-        export_onnx(info, target, get_embedder())
+        log = logging.getLogger("indexer.build")
+        log.info("phase exporting the ONNX query encoder: %s", target)
+        try:
+            export_onnx(info, target, get_embedder())
+        except Exception as exc:  # the index is already published; queries fall back to PyTorch
+            log.warning("ONNX export failed (%s); the service will encode queries with PyTorch", exc)
     print(json.dumps(summary.as_dict()) if args.json else summary.render())
     return 0
 

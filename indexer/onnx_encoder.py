@@ -7,7 +7,6 @@ sentence-transformers vectors before it is used, so both sides embed with the sa
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from collections import OrderedDict
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from indexer.embedding import Embedder, ModelInfo
+from indexer.store import sha256_file
 
 ONNX_NAME = "model.onnx"
 MIN_COSINE = 0.9999  # the exported graph must reproduce the PyTorch vectors this closely
@@ -77,16 +77,8 @@ def export_onnx(info: ModelInfo, dest: Path, reference: Embedder) -> Path:
     with tmp.open("rb") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, dest)
-    (dest.parent / "sha256").write_text(_sha256(dest))
+    (dest.parent / "sha256").write_text(sha256_file(dest))
     return dest
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class OnnxEmbedder:

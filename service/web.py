@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from service.errors import ApiError, NotFound, NotReady
+from service.errors import ApiError, InvalidInput, NotFound, NotReady
 from service.queries import run_search
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -44,12 +44,14 @@ def _result_view(result: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def page(request: Request, q: str | None = None, k: int = 5) -> HTMLResponse:
+def page(request: Request, q: str | None = None, k: str | None = None) -> HTMLResponse:
     context: dict[str, Any] = {"q": q or "", "results": None, "error": None, "answer": None}
     status = 200
     if q is not None:
         try:
-            _, answer = run_search(request.app.state.holder, q, k if 1 <= k <= 50 else 5, None)
+            if k is not None and not k.strip().isdigit():
+                raise InvalidInput("k must be a whole number between 1 and 50")
+            _, answer = run_search(request.app.state.holder, q, int(k) if k else None, None)
             context["answer"] = answer
             context["results"] = [_result_view(r) for r in answer["results"]]
         except ApiError as exc:

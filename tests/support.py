@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -58,6 +61,18 @@ def copy_seeds(dest: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy(SEEDS / ESSAY, dest / ESSAY)
     return dest
+
+
+def run_indexer(args: list[str], settings: Any, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """`python -m indexer ARGS` in a child process, with `settings` passed as SEMSEARCH_* variables."""
+    return subprocess.run(
+        [sys.executable, "-m", "indexer", *args],
+        cwd=REPO,
+        env={**os.environ, **settings.as_env()},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def free_port() -> int:

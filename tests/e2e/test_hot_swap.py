@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
 
@@ -14,7 +11,7 @@ from indexer.build import build
 from indexer.embedding import SentenceTransformerEmbedder
 from service.app import create_app
 from service.settings import Settings
-from tests.support import ESSAY, REPO, live_server, wait_for
+from tests.support import ESSAY, live_server, run_indexer, wait_for
 
 NEW_DOC = "A later addendum. The Commune's archivist catalogued 9,413 pamphlets in the Hotel de Ville."
 
@@ -48,19 +45,7 @@ def test_query_loop_during_reindex_sees_no_error_and_ends_on_new_generation(
             t.start()
         time.sleep(1.0)
         (fresh_settings.corpus_dir / "addendum.txt").write_text(NEW_DOC)
-        env = {
-            **os.environ,
-            "SEMSEARCH_CORPUS_DIR": str(fresh_settings.corpus_dir),
-            "SEMSEARCH_INDEX_DIR": str(fresh_settings.index_dir),
-        }
-        result = subprocess.run(
-            [sys.executable, "-m", "indexer", "build", "--no-progress"],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        result = run_indexer(["build", "--no-progress"], fresh_settings)
         assert result.returncode == 0, result.stderr
         new = next(line.split()[1] for line in result.stdout.splitlines() if line.startswith("generation"))
         wait_for(lambda: generations and generations[-1] == new, timeout=30)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,8 +9,9 @@ import pytest
 from indexer import store
 from indexer.build import BuildError, build
 from indexer.embedding import SentenceTransformerEmbedder
+from indexer.settings import IndexSettings
 from service.settings import Settings
-from tests.support import ESSAY, REPO, CountingEmbedder
+from tests.support import ESSAY, CountingEmbedder, run_indexer
 
 
 def test_rebuild_of_unchanged_corpus_embeds_nothing(
@@ -59,36 +57,21 @@ def test_bad_corpus_fails_and_leaves_the_published_index(
     assert [s.doc_id for s in summary.skipped] == ["empty.txt"] and summary.embedded == 0
 
 
-def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "indexer", *args],
-        cwd=REPO,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 def test_cli_reports_a_corpus_without_documents(tmp_path: Path) -> None:
     (tmp_path / "corpus").mkdir()
-    env = {"SEMSEARCH_CORPUS_DIR": str(tmp_path / "corpus"), "SEMSEARCH_INDEX_DIR": str(tmp_path / "ix")}
-    result = _cli(["build"], env)
+    settings = IndexSettings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "ix")
+    result = run_indexer(["build"], settings)
     assert result.returncode == 1
     assert "no readable .txt or .md document" in result.stderr
     assert not (tmp_path / "ix" / "CURRENT").exists()
 
 
 def test_cli_build_search_verify(fresh_settings: Settings) -> None:
-    env = {
-        "SEMSEARCH_CORPUS_DIR": str(fresh_settings.corpus_dir),
-        "SEMSEARCH_INDEX_DIR": str(fresh_settings.index_dir),
-    }
-    built = _cli(["build"], env)
+    built = run_indexer(["build"], fresh_settings)
     assert built.returncode == 0, built.stderr
     assert "embedded" in built.stdout and "reused      0" in built.stdout
-    found = _cli(["search", "How long did the Paris Commune last?", "-k", "3"], env)
+    found = run_indexer(["search", "How long did the Paris Commune last?", "-k", "3"], fresh_settings)
     assert found.returncode == 0, found.stderr
     assert "For 76 days" in " ".join(found.stdout.split())
-    verified = _cli(["verify"], env)
+    verified = run_indexer(["verify"], fresh_settings)
     assert verified.returncode == 0 and "OK" in verified.stdout

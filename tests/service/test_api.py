@@ -150,24 +150,23 @@ def test_documents_route_serves_only_indexed_documents(base: str) -> None:
 
 def test_service_embeds_queries_with_the_onnx_export(fresh_settings: Settings) -> None:
     """The real start-up path: `python -m indexer build` exports the encoder, the app loads it (no torch)."""
-    import os
-    import subprocess
-    import sys
+    from tests.support import run_indexer
 
-    from tests.support import REPO
-
-    env = {**os.environ, **fresh_settings.as_env()}
-    done = subprocess.run(
-        [sys.executable, "-m", "indexer", "build", "--no-progress"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = run_indexer(["build", "--no-progress"], fresh_settings)
     assert done.returncode == 0, done.stderr
     app = create_app(fresh_settings)
     with live_server(app) as url:
         body = httpx.get(f"{url}/api/search", params={"q": "How long did the Paris Commune last"}).json()
         assert any("For 76 days" in r["text"] for r in body["results"][:3])
         assert type(app.state.holder.embedder.inner).__name__ == "OnnxEmbedder"
+
+
+def test_page_reports_bad_input_as_a_page(base: str) -> None:
+    for query, message in [
+        ("?q=soviets&k=abc", "whole number"),
+        ("?q=soviets&k=99", "between 1 and 50"),
+        ("?q=%20", "must not be empty"),
+    ]:
+        r = httpx.get(base + "/" + query)
+        assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+        assert message in r.text
