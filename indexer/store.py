@@ -23,6 +23,9 @@ FORMAT_VERSION = 1
 CURRENT = "CURRENT"
 GENERATIONS = "generations"
 TMP_PREFIX = ".tmp-"
+# Vectors are memory-mapped, not copied: worker processes share one copy in the page cache, and a
+# generation costs no anonymous memory (files stay valid after prune unlinks them).
+MMAP = getattr(faiss, "IO_FLAG_MMAP_IFC", 0)
 MANIFEST = "manifest.json"
 INDEX_FILE = "index.faiss"
 PASSAGES_FILE = "passages.jsonl"
@@ -102,13 +105,18 @@ def publish(root: Path, name: str) -> None:
     """Point root/CURRENT at a finished generation; readers never see a partial one."""
     if not (generations_dir(root) / name / MANIFEST).is_file():
         raise GenerationError(f"cannot publish {name!r}: no such finished generation")
-    tmp = root / f"{CURRENT}.{secrets.token_hex(4)}.tmp"
+    write_atomic(root / CURRENT, name + "\n")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace `path` with `text`: temp file, fsync, os.replace, fsync of the folder (never half-written)."""
+    tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
     with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(name + "\n")
+        fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, root / CURRENT)
-    _fsync_path(root)
+    os.replace(tmp, path)
+    _fsync_path(path.parent)
 
 
 def prune(root: Path, keep: int) -> list[str]:
@@ -170,7 +178,7 @@ def verify(path: Path, model_fingerprint: str | None = None, model_dim: int | No
             f"{path.name}: dimension {model.get('dimension')} != model dimension {model_dim}"
         )
     try:
-        index = faiss.read_index(str(path / INDEX_FILE))
+        index = faiss.read_index(str(path / INDEX_FILE), MMAP)
     except RuntimeError as exc:
         raise GenerationError(f"{path.name}: index.faiss cannot be read ({exc})") from None
     rows = sum(1 for _ in (path / PASSAGES_FILE).open(encoding="utf-8"))
@@ -204,7 +212,7 @@ def open_generation(
     """Verify then load a generation into memory."""
     manifest = verify(path, model_fingerprint, model_dim)
     try:
-        index = faiss.read_index(str(path / INDEX_FILE))
+        index = faiss.read_index(str(path / INDEX_FILE), MMAP)
         if hasattr(index, "make_direct_map"):
             index.make_direct_map()  # IVF: lets search reconstruct candidate vectors for fusion
         passages = list(_jsonl(path / PASSAGES_FILE))

@@ -22,8 +22,12 @@ def main() -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Several workers need an import string (each process builds its own app from the environment).
+    app: object = "service.app:create_app" if settings.workers > 1 else create_app(settings)
     uvicorn.run(
-        create_app(settings),
+        app,  # type: ignore[arg-type]
+        factory=settings.workers > 1,
+        workers=settings.workers,
         host=settings.host,
         port=settings.port,
         limit_concurrency=settings.max_concurrency,

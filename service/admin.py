@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hmac
 import json
 import logging
 import os
+import re
 import secrets
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
+from indexer import store
 from indexer.settings import IndexSettings
+from service.errors import Conflict
 
 log = logging.getLogger("service.admin")
 
@@ -26,6 +31,10 @@ def token_matches(configured: str, authorization: str | None) -> bool:
         return False
     given = authorization[len("Bearer ") :].strip().encode("utf-8", "surrogateescape")
     return hmac.compare_digest(given, configured.encode("utf-8"))
+
+
+JOB_ID = re.compile(r"^[0-9a-f]{16}$")
+KEEP_JOBS = 100
 
 
 @dataclass(slots=True)
@@ -47,32 +56,85 @@ class Job:
             "error": self.error,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Job:
+        return cls(
+            data["job"], data["state"], data["started"], data["finished"], data["summary"], data["error"]
+        )
+
 
 class ReindexJobs:
     """Runs `python -m indexer build` in a child process (torch stays out of the service, and a crash of
-    the build cannot take the service down); a request while one runs gets that job back."""
+    the build cannot take the service down); a request while one runs gets that job back.
+
+    Job records live in `<index>/jobs/` and the running build holds a file lock, so every worker process
+    of the service sees the same jobs and only one build runs whichever worker was asked."""
 
     def __init__(self, settings: IndexSettings, after: Callable[[], Any]) -> None:
-        self.settings = settings
         self.after = after  # e.g. an immediate reload check, so the new generation serves at once
-        self.jobs: dict[str, Job] = {}
-        self._running: Job | None = None
+        self.settings = settings
+        self.dir = settings.index_dir / "jobs"
         self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def _decide(self) -> Iterator[None]:
+        """Serialises start/get decisions across threads and processes."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with self._lock, (self.dir / ".meta.lock").open("w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _try_build_lock(self) -> TextIO | None:
+        """The open lock file if no build runs (held until closed; the kernel drops it if we die)."""
+        fh = (self.dir / ".build.lock").open("w")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            return None
+        return fh
+
+    def _save(self, job: Job) -> None:
+        store.write_atomic(self.dir / f"{job.job_id}.json", json.dumps(job.as_dict()))
+
+    def _load(self, job_id: str) -> Job | None:
+        if not JOB_ID.match(job_id):  # ids are ours: never a path from the request
+            return None
+        try:
+            return Job.from_dict(json.loads((self.dir / f"{job_id}.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _running_id(self) -> str:
+        try:
+            return (self.dir / "RUNNING").read_text(encoding="utf-8").strip()
+        except OSError:
+            return ""
 
     def start(self) -> tuple[Job, bool]:
         """The running job, or a newly started one; the flag says whether it is new."""
-        with self._lock:
-            if self._running is not None:
-                return self._running, False
+        with self._decide():
+            held = self._try_build_lock()
+            if held is None:
+                running = self._load(self._running_id())
+                if running is not None:
+                    return running, False
+                raise Conflict("a re-index is running but its job record is missing; try again when it ends")
             job = Job(secrets.token_hex(8))
-            self.jobs[job.job_id] = job
-            self._running = job
-            for old in list(self.jobs)[:-100]:  # keep the last 100 jobs' reports
-                del self.jobs[old]
-        threading.Thread(target=self._run, args=(job,), name=f"reindex-{job.job_id}", daemon=True).start()
+            self._save(job)
+            store.write_atomic(self.dir / "RUNNING", job.job_id)
+            records = sorted(self.dir.glob("*.json"), key=lambda p: p.stat().st_mtime)
+            for old in records[:-KEEP_JOBS]:  # keep the last jobs' reports
+                old.unlink(missing_ok=True)
+        threading.Thread(
+            target=self._run, args=(job, held), name=f"reindex-{job.job_id}", daemon=True
+        ).start()
         return job, True
 
-    def _run(self, job: Job) -> None:
+    def _run(self, job: Job, held: TextIO) -> None:
         env = {**os.environ, **self.settings.as_env(), "PYTHONUNBUFFERED": "1"}
         env.pop("SEMSEARCH_ADMIN_TOKEN", None)  # the build does not need it; keep it out of children
         try:
@@ -86,7 +148,6 @@ class ReindexJobs:
             if done.returncode == 0:
                 job.summary = json.loads(done.stdout.strip().splitlines()[-1])
                 job.state = "succeeded"
-                self.after()
             else:
                 lines = [line for line in done.stderr.splitlines() if line.startswith("error:")]
                 job.state, job.error = (
@@ -99,8 +160,25 @@ class ReindexJobs:
             log.exception("re-index %s crashed", job.job_id)
         finally:
             job.finished = time.time()
-            with self._lock:
-                self._running = None
+            # The final record is written before the lock is released: a job whose record says
+            # "running" while nobody holds the lock was cut off (see get).
+            with contextlib.suppress(OSError):
+                self._save(job)
+            held.close()
+        if job.state == "succeeded":
+            self.after()
 
     def get(self, job_id: str) -> Job | None:
-        return self.jobs.get(job_id)
+        with self._decide():
+            job = self._load(job_id)
+            if job is not None and job.state == "running":
+                held = self._try_build_lock()
+                if held is not None:  # its process died mid-build
+                    held.close()
+                    job.state, job.error, job.finished = (
+                        "failed",
+                        "interrupted: the service stopped",
+                        time.time(),
+                    )
+                    self._save(job)
+            return job

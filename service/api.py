@@ -143,7 +143,7 @@ def _require_admin(request: Request, authorization: str | None) -> Any:
     "/api/admin/reindex",
     status_code=202,
     summary="Start a batch re-index (one at a time)",
-    responses=_errors(401, 404),
+    responses=_errors(401, 404, 409),
 )
 def reindex(request: Request, authorization: Annotated[str | None, Header()] = None) -> JSONResponse:
     jobs = _require_admin(request, authorization)

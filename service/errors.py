@@ -37,6 +37,10 @@ class Unauthorized(ApiError):
     status = 401
 
 
+class Conflict(ApiError):
+    status = 409
+
+
 class PayloadTooLarge(ApiError):
     status = 413
 

@@ -21,4 +21,7 @@ class Settings(IndexSettings):
         64, ge=1, le=10_000, description="Connections served at once; beyond it the server answers 503"
     )
     query_cache_size: int = Field(1024, ge=0, le=1_000_000, description="Query vectors kept in the LRU cache")
+    workers: int = Field(
+        1, ge=1, le=32, description="Server processes; each loads the index and the query encoder"
+    )
     log_level: str = Field("info", pattern="^(critical|error|warning|info|debug)$", description="Log level")

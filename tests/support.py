@@ -108,6 +108,43 @@ def live_server(app: Any, wait_ready: bool = True) -> Iterator[str]:
         thread.join(timeout=10)
 
 
+@contextlib.contextmanager
+def served_process(settings: Any, **env: str) -> Iterator[str]:
+    """`python -m service` (uvicorn, as `make serve` runs it) on 127.0.0.1; yield its base URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service"],
+        cwd=REPO,
+        env={
+            **os.environ,
+            **settings.as_env(),
+            "SEMSEARCH_HOST": "127.0.0.1",
+            "SEMSEARCH_PORT": str(port),
+            "SEMSEARCH_LOG_LEVEL": "warning",
+            **env,
+        },
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+
+        def ready() -> bool:
+            assert proc.poll() is None, "the service exited"
+            try:
+                return httpx.get(base + "/readyz", timeout=2).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_for(ready, timeout=180, interval=0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def wait_for(predicate: Any, timeout: float = 60, interval: float = 0.05) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

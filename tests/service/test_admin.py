@@ -69,3 +69,41 @@ def test_reindex_runs_once_and_swaps(fresh_settings: Settings, embedder: Sentenc
         hits = httpx.get(f"{url}/api/search", params={"q": "how many umbrellas", "k": 1}).json()["results"]
         assert hits[0]["document"] == "new.txt"
         assert httpx.get(f"{url}/api/admin/reindex/nope", headers=auth).status_code == 404
+
+
+def test_jobs_are_shared_by_worker_processes(fresh_settings: Settings) -> None:
+    """Two ReindexJobs on one index directory (two workers): one build, both see it, both see it end."""
+    from service.admin import ReindexJobs
+
+    swapped: list[str] = []
+    first = ReindexJobs(fresh_settings, after=lambda: swapped.append("first"))
+    second = ReindexJobs(fresh_settings, after=lambda: swapped.append("second"))
+    job, new = first.start()
+    again, new_again = second.start()
+    assert new and not new_again
+    assert again.job_id == job.job_id
+    assert (seen := second.get(job.job_id)) is not None and seen.state in {"running", "succeeded"}
+    done = wait_for(lambda: (s := second.get(job.job_id)) is not None and s.state != "running" and s, 300)
+    assert done.state == "succeeded", done.error
+    assert done.summary is not None and done.summary["documents"] == 1
+    # The worker that ran the build reloads at once (just after the record is final); others poll CURRENT.
+    wait_for(lambda: swapped)
+    assert swapped == ["first"]
+    assert second.get("../../CURRENT") is None and second.get("0" * 16) is None
+
+
+def test_a_job_cut_off_by_a_dead_process_reports_failed(fresh_settings: Settings) -> None:
+    """A record left 'running' by a killed service is reported as interrupted, and a new build can start."""
+    import json
+
+    from service.admin import Job, ReindexJobs
+
+    jobs = ReindexJobs(fresh_settings, after=lambda: None)
+    jobs.dir.mkdir(parents=True)
+    (jobs.dir / "0123456789abcdef.json").write_text(json.dumps(Job("0123456789abcdef").as_dict()))
+    (jobs.dir / "RUNNING").write_text("0123456789abcdef")
+    cut = jobs.get("0123456789abcdef")
+    assert cut is not None and cut.state == "failed" and cut.error is not None and "interrupted" in cut.error
+    job, new = jobs.start()
+    assert new and job.job_id != "0123456789abcdef"
+    wait_for(lambda: (s := jobs.get(job.job_id)) is not None and s.state != "running", 300)
