@@ -39,6 +39,17 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants (the service's worker processes)."""
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += rss_mb(current)
+        for task in Path(f"/proc/{current}/task").iterdir():
+            todo += [int(c) for c in (task / "children").read_text().split()]
+    return total
+
+
 def env_for(corpus: Path, index: Path, **extra: str) -> dict[str, str]:
     return {
         **os.environ,

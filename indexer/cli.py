@@ -22,7 +22,7 @@ def _embedder(settings: IndexSettings) -> Embedder:
 
 
 def cmd_build(settings: IndexSettings, args: argparse.Namespace) -> int:
-    from indexer.onnx_encoder import export_onnx, onnx_path
+    from indexer.onnx_encoder import export_onnx, is_complete, onnx_path, quantize_onnx
 
     if args.skip_bad_files:
         settings = settings.replace(skip_bad_files=True)
@@ -35,15 +35,17 @@ def cmd_build(settings: IndexSettings, args: argparse.Namespace) -> int:
 
     info = model_info(settings.model)
     summary = build(settings, get_embedder, info=info, progress=None if not args.no_progress else False)
-    target = onnx_path(settings.index_dir, info)
-    if settings.query_encoder != "torch" and not target.exists():
+    fp32, int8 = onnx_path(settings.index_dir, info), onnx_path(settings.index_dir, info, int8=True)
+    if settings.query_encoder != "torch" and not (is_complete(fp32) and is_complete(int8)):
         # Once per model: the service then embeds queries without importing torch.
         log = logging.getLogger("indexer.build")
-        log.info("phase exporting the ONNX query encoder: %s", target)
+        log.info("phase exporting the ONNX query encoder: %s", fp32.parent)
         try:
-            export_onnx(info, target, get_embedder())
-        except Exception as exc:  # the index is already published; queries fall back to PyTorch
-            log.warning("ONNX export failed (%s); the service will encode queries with PyTorch", exc)
+            if not is_complete(fp32):
+                export_onnx(info, fp32, get_embedder())
+            quantize_onnx(info, fp32, int8, get_embedder())
+        except Exception as exc:  # the index is already published; the service falls back
+            log.warning("ONNX export failed (%s); the service uses what exists, else PyTorch", exc)
     print(json.dumps(summary.as_dict()) if args.json else summary.render())
     return 0
 

@@ -134,6 +134,7 @@ class SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 (or another local model) through sentence-transformers on the CPU."""
 
     def __init__(self, info: ModelInfo, threads: int = 0) -> None:
+        self.label = "sentence-transformers (PyTorch)"
         import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging

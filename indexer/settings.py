@@ -88,8 +88,10 @@ class IndexSettings(EnvModel):
     low_confidence_below: float = Field(
         0.28, ge=-1, le=1, description="Best cosine under which an answer is flagged low_confidence"
     )
-    query_encoder: Literal["auto", "onnx", "torch"] = Field(
-        "auto", description="Service query encoder: ONNX export when present (auto), only ONNX, or PyTorch"
+    query_encoder: Literal["auto", "int8", "onnx", "torch"] = Field(
+        "auto",
+        description="Service query encoder: auto (int8 ONNX, else float32 ONNX, else PyTorch), "
+        "int8, onnx (float32) or torch",
     )
     threads: int = Field(0, ge=0, le=64, description="Threads for torch and FAISS (0: one per core)")
 

@@ -113,6 +113,8 @@ def readyz(request: Request) -> JSONResponse:
     if searcher is not None:
         body["generation"] = searcher.name
         body["passages"] = len(searcher.generation.passages)
+        inner = getattr(holder.embedder, "inner", holder.embedder)  # under the query cache
+        body["query_encoder"] = getattr(inner, "label", type(inner).__name__)
     if holder.last_error:
         body["error"] = holder.last_error
     if holder.rejected:

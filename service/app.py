@@ -12,9 +12,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from indexer.embedding import Embedder, ModelError, SentenceTransformerEmbedder, model_info
-from indexer.onnx_encoder import OnnxEmbedder, QueryCache, onnx_path
+from indexer.onnx_encoder import OnnxEmbedder, QueryCache, is_complete, onnx_path, verified
 from indexer.search import Searcher
-from indexer.store import sha256_file
 from service import api, web
 from service.admin import ReindexJobs
 from service.errors import install_error_handlers
@@ -25,19 +24,22 @@ from service.settings import Settings
 
 
 def load_query_embedder(settings: Settings) -> Embedder:
-    """The ONNX export when the build made one (fast start, no torch), else sentence-transformers;
-    either way behind an LRU cache of query vectors."""
+    """The query encoder the settings ask for, behind an LRU cache of query vectors: by default the
+    int8 ONNX graph the build made (fastest, same dev metrics), else the float32 one, else PyTorch."""
     info = model_info(settings.model)
-    path = onnx_path(settings.index_dir, info)
-    embedder: Embedder
-    if settings.query_encoder != "torch" and path.exists():
-        expected = (path.parent / "sha256").read_text().strip()
-        if sha256_file(path) != expected:
-            raise ModelError(f"{path} does not match its checksum; delete it and run `make index`")
-        embedder = OnnxEmbedder(info, path, threads=settings.threads or 1)
-    elif settings.query_encoder == "onnx":
-        raise ModelError(f"no ONNX query encoder at {path}: run `make index` (it exports one)")
-    else:
+    choice = settings.query_encoder
+    candidates = {"auto": [True, False], "int8": [True], "onnx": [False], "torch": []}[choice]
+    embedder: Embedder | None = None
+    for int8 in candidates:
+        path = onnx_path(settings.index_dir, info, int8)
+        if is_complete(path):
+            embedder = OnnxEmbedder(info, verified(path), threads=settings.threads or 1)
+            break
+    if embedder is None:
+        if choice in ("int8", "onnx"):
+            raise ModelError(
+                f"no {choice} query encoder under {path.parent}: run `make index` (it makes one)"
+            )
         # One torch thread per request thread: on 2 cores more threads only contend.
         embedder = SentenceTransformerEmbedder(info, settings.threads or 1)
     return QueryCache(embedder, settings.query_cache_size)

@@ -21,7 +21,9 @@ class Settings(IndexSettings):
         64, ge=1, le=10_000, description="Connections served at once; beyond it the server answers 503"
     )
     query_cache_size: int = Field(1024, ge=0, le=1_000_000, description="Query vectors kept in the LRU cache")
+    # 2 on 2 cores, by measurement (docs/benchmarks.md): the int8 encoder is cheap enough that one
+    # process's Python work (GIL) becomes the limit at concurrency 8 and more.
     workers: int = Field(
-        1, ge=1, le=32, description="Server processes; each loads the index and the query encoder"
+        2, ge=1, le=32, description="Server processes; each loads the query encoder, the index is mmapped"
     )
     log_level: str = Field("info", pattern="^(critical|error|warning|info|debug)$", description="Log level")

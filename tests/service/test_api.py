@@ -158,7 +158,10 @@ def test_service_embeds_queries_with_the_onnx_export(fresh_settings: Settings) -
     with live_server(app) as url:
         body = httpx.get(f"{url}/api/search", params={"q": "How long did the Paris Commune last"}).json()
         assert any("For 76 days" in r["text"] for r in body["results"][:3])
-        assert type(app.state.holder.embedder.inner).__name__ == "OnnxEmbedder"
+        assert httpx.get(f"{url}/readyz").json()["query_encoder"] == "onnxruntime model.int8.onnx"
+    for choice, label in (("onnx", "onnxruntime model.onnx"), ("torch", "sentence-transformers (PyTorch)")):
+        with live_server(create_app(fresh_settings.replace(query_encoder=choice))) as url:
+            assert httpx.get(f"{url}/readyz").json()["query_encoder"] == label
 
 
 def test_page_reports_bad_input_as_a_page(base: str) -> None:
