@@ -176,7 +176,8 @@ def build(
         cache = EmbeddingCache(root / "cache" / "embeddings.sqlite3", info.fingerprint, info.dim)
         try:
             cached_passages = set(cache.get_many(list(passage_keys)))
-            before_sentences = len(cache.get_many([text_key(t) for t in sentence_texts]))
+            # Sentences that are whole passages share the passage's vector: not counted twice.
+            before_sentences = len(cache.get_many(list({text_key(t) for t in sentence_texts} - passage_keys)))
             vectors = _embed_missing(
                 embed_texts + sentence_texts,
                 cache,
@@ -208,9 +209,7 @@ def build(
         embedded=embedded,
         reused=len(passages) - embedded,
         removed=len(previous - current_texts),
-        sentences_embedded=len({text_key(t) for t in sentence_texts}) - before_sentences
-        if sentence_texts
-        else 0,
+        sentences_embedded=len({text_key(t) for t in sentence_texts} - passage_keys) - before_sentences,
         seconds=time.perf_counter() - started,
         skipped=list(corpus.problems),
     )

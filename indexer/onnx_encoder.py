@@ -1,4 +1,5 @@
-"""Owns the ONNX query encoder: exporting the model once (needs torch) and embedding with onnxruntime.
+"""Owns the ONNX query encoders: exporting the model once (needs torch), quantising it to int8, and
+embedding with onnxruntime.
 
 The service embeds queries through this path, which imports only onnxruntime and tokenizers (0.2 s instead
 of about 10 s for torch and sentence-transformers). Export checks that the graph reproduces the
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from indexer.embedding import Embedder, ModelError, ModelInfo
-from indexer.store import sha256_file
+from indexer.store import sha256_file, write_atomic
 
 ONNX_NAME = "model.onnx"
 INT8_NAME = "model.int8.onnx"
@@ -64,7 +65,7 @@ def _accept(tmp: Path, dest: Path, info: ModelInfo, reference: Embedder, minimum
     with tmp.open("rb") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, dest)
-    checksum_path(dest).write_text(sha256_file(dest))
+    write_atomic(checksum_path(dest), sha256_file(dest))  # last: it marks the encoder complete
     return dest
 
 

@@ -154,8 +154,6 @@ class Searcher:
         vectors = gen.index.reconstruct_batch(cand) if len(cand) else np.zeros((0, q.shape[0]), np.float32)
         dense = vectors @ q
         lexical = np.maximum(bm25[cand], 0.0) if len(cand) else np.zeros(0, np.float32)
-        best = [best_sentences(gen.passages[r], gen.sentence_vectors, q) for r in candidates]
-
         if mode == "dense":
             score = dense.copy()
         elif mode == "lexical":
@@ -165,15 +163,23 @@ class Searcher:
             score = np.asarray([fused.get(r, 0.0) for r in candidates], dtype=np.float32)
         else:
             score = score_fusion(dense, lexical, cfg.alpha)
+        best: dict[int, tuple[int, float]] = {}  # candidate -> (best sentence, its cosine)
         if cfg.sentence_weight and len(cand):
-            score = score + cfg.sentence_weight * np.asarray([s for _, s in best], dtype=np.float32)
+            best = {
+                i: best_sentences(gen.passages[r], gen.sentence_vectors, q) for i, r in enumerate(candidates)
+            }
+            score = score + cfg.sentence_weight * np.asarray(
+                [best[i][1] for i in range(len(cand))], np.float32
+            )
 
         order = np.argsort(-score, kind="stable")[:k]
         hits: list[Hit] = []
         for i in order:
             passage = gen.passages[candidates[i]]
             spans = passage["sentences"]
-            s, e = spans[best[i][0]] if spans else (0, len(passage["text"]))
+            # Highlights only for what is returned: most candidates are never shown.
+            sentence = best[i][0] if i in best else best_sentences(passage, gen.sentence_vectors, q)[0]
+            s, e = spans[sentence] if spans else (0, len(passage["text"]))
             hits.append(
                 Hit(
                     len(hits) + 1,
