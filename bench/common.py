@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote_plus
 from urllib.request import urlopen
 
@@ -123,7 +124,7 @@ def wrk_script(work: Path, base_path: str = "/api/search?k=5&q=") -> Path:
     return path
 
 
-def run_wrk(url: str, connections: int, seconds: int, script: Path) -> dict[str, float]:
+def run_wrk(url: str, connections: int, seconds: int, script: Path) -> dict[str, Any]:
     """wrk with --latency: requests/s, p50/p99 (ms), requests, errors (socket errors and non-2xx)."""
     threads = min(2, connections)
     out = subprocess.run(
@@ -146,4 +147,12 @@ def run_wrk(url: str, connections: int, seconds: int, script: Path) -> dict[str,
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(int(g) for g in sock.groups()) if sock else 0)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    return {"rps": rps, "p50": ms("50"), "p99": ms("99"), "requests": requests, "errors": errors}
+    detail = "; ".join(m.group(0) for m in (non2xx, sock) if m) or "none"
+    return {
+        "rps": rps,
+        "p50": ms("50"),
+        "p99": ms("99"),
+        "requests": requests,
+        "errors": errors,
+        "detail": detail,
+    }

@@ -48,7 +48,7 @@ def main() -> int:
     )
     print(
         f"requests {result['requests']}  errors {result['errors']}  rps {result['rps']:.1f}  "
-        f"p50 {result['p50']:.1f} ms  p99 {result['p99']:.1f} ms"
+        f"p50 {result['p50']:.1f} ms  p99 {result['p99']:.1f} ms  (errors: {result['detail']})"
     )
     print(
         f"service memory (all its processes): {start_rss:.0f} MB at start, {end_rss:.0f} MB at end "

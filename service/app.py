@@ -62,9 +62,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(
-            reloader.run(lambda: load_query_embedder(settings), settings.reload_interval)
-        )
+        await reloader.start(lambda: load_query_embedder(settings))
+        task = asyncio.create_task(reloader.poll(settings.reload_interval))
         try:
             yield
         finally:

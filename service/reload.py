@@ -86,8 +86,10 @@ class Reloader:
             self.on_swap(searcher)
         return True
 
-    async def run(self, load_embedder: Callable[[], Embedder], interval: float) -> None:
-        """Load the model (off the event loop), then keep the served generation in step with CURRENT."""
+    async def start(self, load_embedder: Callable[[], Embedder]) -> None:
+        """Load the model and the published generation (off the event loop). The app awaits this before
+        it accepts connections, so a worker process never takes requests it cannot answer yet; failures
+        are reported by /readyz instead of stopping the process."""
         if self.holder.embedder is None:
             self.holder.status = "loading model"
             try:
@@ -97,9 +99,16 @@ class Reloader:
                 self.holder.last_error = str(exc)
                 log.exception("cannot load the model")
                 return
+        await self._check()
+
+    async def poll(self, interval: float) -> None:
+        """Keep the served generation in step with CURRENT."""
         while True:
-            try:
-                await asyncio.to_thread(self.check)
-            except Exception:  # keep polling: a transient I/O error must not stop hot swaps
-                log.exception("reload check failed")
             await asyncio.sleep(interval)
+            await self._check()
+
+    async def _check(self) -> None:
+        try:
+            await asyncio.to_thread(self.check)
+        except Exception:  # keep polling: a transient I/O error must not stop hot swaps
+            log.exception("reload check failed")

@@ -155,7 +155,10 @@ def test_service_embeds_queries_with_the_onnx_export(fresh_settings: Settings) -
     done = run_indexer(["build", "--no-progress"], fresh_settings)
     assert done.returncode == 0, done.stderr
     app = create_app(fresh_settings)
-    with live_server(app) as url:
+    with live_server(app, wait_ready=False) as url:
+        # The first connection the server accepts is already answered by a loaded model and index: a
+        # worker process that is still starting never takes requests (it would answer them 503).
+        assert httpx.get(f"{url}/readyz").status_code == 200
         body = httpx.get(f"{url}/api/search", params={"q": "How long did the Paris Commune last"}).json()
         assert any("For 76 days" in r["text"] for r in body["results"][:3])
         assert httpx.get(f"{url}/readyz").json()["query_encoder"] == "onnxruntime model.int8.onnx"
