@@ -77,7 +77,7 @@ def _temporary(dest: Path) -> Path:
 
 
 def quantize_onnx(info: ModelInfo, source: Path, dest: Path, reference: Embedder) -> Path:
-    """int8 dynamic quantisation of the exported graph (about 2.6x faster per query on this CPU)."""
+    """int8 dynamic quantisation of the exported graph (about 2x faster per query on this CPU)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     tmp = _temporary(dest)
