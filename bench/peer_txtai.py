@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.request import urlopen
 
@@ -119,8 +120,8 @@ def main() -> int:
         out.write_text(
             doc
             + "\n\n## Side by side with txtai (same passages, model, questions; wrk -c8 15 s)\n\n"
-            + text
-            + "\n"
+            + f"_Measured by `make bench-txtai` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, both servers in "
+            "this one run._\n\n" + text + "\n"
         )
     print(json.dumps({"ratio_rps": ratio, "ratio_p99": p99}))
     return 0
