@@ -172,12 +172,13 @@ def build(
         embed_texts = [embedding_text(p, titles[p.doc_id], settings.embed_context) for p in passages]
         sentence_texts = [p.text[s:e] for p in passages for s, e in p.sentences]
         passage_keys = {text_key(t) for t in embed_texts}
+        # Sentences that are whole passages share the passage's vector: not counted twice.
+        extra_sentence_keys = {text_key(t) for t in sentence_texts} - passage_keys
         log.info("phase embedding: %d passages, %d sentences", len(passages), len(sentence_texts))
         cache = EmbeddingCache(root / "cache" / "embeddings.sqlite3", info.fingerprint, info.dim)
         try:
             cached_passages = set(cache.get_many(list(passage_keys)))
-            # Sentences that are whole passages share the passage's vector: not counted twice.
-            before_sentences = len(cache.get_many(list({text_key(t) for t in sentence_texts} - passage_keys)))
+            before_sentences = len(cache.get_many(list(extra_sentence_keys)))
             vectors = _embed_missing(
                 embed_texts + sentence_texts,
                 cache,
@@ -209,7 +210,7 @@ def build(
         embedded=embedded,
         reused=len(passages) - embedded,
         removed=len(previous - current_texts),
-        sentences_embedded=len({text_key(t) for t in sentence_texts} - passage_keys) - before_sentences,
+        sentences_embedded=len(extra_sentence_keys) - before_sentences,
         seconds=time.perf_counter() - started,
         skipped=list(corpus.problems),
     )

@@ -134,7 +134,6 @@ class SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 (or another local model) through sentence-transformers on the CPU."""
 
     def __init__(self, info: ModelInfo, threads: int = 0) -> None:
-        self.label = "sentence-transformers (PyTorch)"
         import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
@@ -143,6 +142,7 @@ class SentenceTransformerEmbedder:
         if threads:
             torch.set_num_threads(threads)
         self.info = info
+        self.label = "sentence-transformers (PyTorch)"
         try:
             self._model = SentenceTransformer(str(info.path), device="cpu")
         except Exception as exc:  # any loader failure is a configuration problem for the operator

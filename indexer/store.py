@@ -157,6 +157,11 @@ def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
 
 def verify(path: Path, model_fingerprint: str | None = None, model_dim: int | None = None) -> dict[str, Any]:
     """Check checksums, row counts and model of a generation; return its manifest or raise GenerationError."""
+    return _verify(path, model_fingerprint, model_dim)[0]
+
+
+def _verify(path: Path, model_fingerprint: str | None, model_dim: int | None) -> tuple[dict[str, Any], Any]:
+    """verify(), also returning the FAISS index it opened to count rows (open_generation serves it)."""
     manifest = read_manifest(path)
     files = manifest.get("files")
     if not isinstance(files, dict) or not files:
@@ -189,7 +194,7 @@ def verify(path: Path, model_fingerprint: str | None = None, model_dim: int | No
         )
     if index.d != model.get("dimension"):
         raise GenerationError(f"{path.name}: index dimension {index.d} != manifest {model.get('dimension')}")
-    return manifest
+    return manifest, index
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,9 +215,8 @@ def open_generation(
     path: Path, model_fingerprint: str | None = None, model_dim: int | None = None
 ) -> Generation:
     """Verify then load a generation into memory."""
-    manifest = verify(path, model_fingerprint, model_dim)
+    manifest, index = _verify(path, model_fingerprint, model_dim)
     try:
-        index = faiss.read_index(str(path / INDEX_FILE), MMAP)
         if hasattr(index, "make_direct_map"):
             index.make_direct_map()  # IVF: lets search reconstruct candidate vectors for fusion
         passages = list(_jsonl(path / PASSAGES_FILE))
