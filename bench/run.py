@@ -21,11 +21,11 @@ from typing import Any
 
 import faiss
 import numpy as np
+from indexer.onnx_encoder import OnnxEmbedder, QueryCache, onnx_path
 
 from bench.common import REPO, build_index, private_corpus, questions, run_wrk, service, wrk_script
 from indexer import store, vector_index
 from indexer.embedding import SentenceTransformerEmbedder, model_info
-from indexer.onnx_encoder import OnnxEmbedder, QueryCache, onnx_path
 from indexer.search import Ranking, Searcher
 
 WORK = REPO / "var" / "bench"

@@ -18,11 +18,14 @@ from tqdm import tqdm
 from indexer import store
 from indexer.cache import EmbeddingCache, text_key
 from indexer.chunking import ChunkParams, Passage, chunk_document
+from indexer.crash_points import crash_point
 from indexer.documents import Corpus, CorpusError, Document, SkippedFile, load_corpus
 from indexer.embedding import Embedder, ModelInfo, Tokenizer, model_info
 from indexer.lexical import LEXICAL_DIR, LexicalIndex
+from indexer.query_encoder import ensure_query_encoders
 from indexer.settings import IndexSettings
-from indexer.vector_index import build_index
+from indexer.store import FootnoteLink, StoredDocument, StoredPassage
+from indexer.vector_index import VectorIndex
 
 log = logging.getLogger("indexer.build")
 
@@ -40,7 +43,8 @@ class BuildSummary:
     reused: int  # passages whose vectors came from the cache
     removed: int  # passages of the previous generation whose text is gone
     sentences_embedded: int
-    seconds: float
+    query_encoder: str  # "reused", "exported in 12.9 s", "not made (...)" or "failed (...)"
+    seconds: float  # the whole build, query encoder export included
     skipped: list[SkippedFile] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -55,6 +59,7 @@ class BuildSummary:
             f"reused      {self.reused}",
             f"removed     {self.removed}",
             f"sentences   {self.sentences_embedded} embedded (for highlights)",
+            f"query encoder: {self.query_encoder}",
             f"seconds     {self.seconds:.1f}",
         ]
         lines += [f"skipped     {s.doc_id}: {s.reason}" for s in self.skipped]
@@ -123,24 +128,25 @@ def _embed_missing(
             cache.put_many(zip(chunk, vectors, strict=True))
             found.update(zip(chunk, vectors, strict=True))
             bar.update(len(chunk))
+            crash_point("embedded-batch")
         bar.close()
     return found
 
 
-def passage_record(p: Passage, sentence_row: int) -> dict[str, Any]:
-    return {
-        "passage_id": p.passage_id,
-        "doc_id": p.doc_id,
-        "start": p.start,
-        "end": p.end,
-        "text": p.text,
-        "heading": p.heading,
-        "paragraph": p.paragraph,
-        "sentences": [list(s) for s in p.sentences],
-        "sentence_row": sentence_row,
-        "footnote": p.footnote,
-        "footnotes": [{"label": label, "passage_id": pid} for label, pid in p.footnotes],
-    }
+def stored_passage(p: Passage, sentence_row: int) -> StoredPassage:
+    return StoredPassage(
+        passage_id=p.passage_id,
+        doc_id=p.doc_id,
+        start=p.start,
+        end=p.end,
+        text=p.text,
+        heading=p.heading,
+        paragraph=p.paragraph,
+        sentences=p.sentences,
+        sentence_row=sentence_row,
+        footnote=p.footnote,
+        footnotes=tuple(FootnoteLink(label, pid) for label, pid in p.footnotes),
+    )
 
 
 def build(
@@ -159,15 +165,18 @@ def build(
     except CorpusError as exc:
         raise BuildError(str(exc)) from None
     check_corpus(corpus, settings)
+    crash_point("loaded")
     info = info or model_info(settings.model)
     params = chunk_params(settings, info)
     tokenizer = Tokenizer(info)
     with store.build_lock(root):
         store.prune(root, settings.keep_generations)  # clears temporaries a killed build left behind
+        crash_point("locked")
         log.info("phase chunking: %d documents", len(corpus.documents))
         passages: list[Passage] = []
         for doc in corpus.documents:
             passages.extend(chunk_document(doc.doc_id, doc.text, tokenizer, params))
+        crash_point("chunked")
         titles = {d.doc_id: d.title for d in corpus.documents}
         embed_texts = [embedding_text(p, titles[p.doc_id], settings.embed_context) for p in passages]
         sentence_texts = [p.text[s:e] for p in passages for s, e in p.sentences]
@@ -188,6 +197,7 @@ def build(
             )
         finally:
             cache.close()
+        crash_point("embedded")
         passage_matrix = np.stack([vectors[text_key(t)] for t in embed_texts]).astype(np.float32)
         sentence_matrix = (
             np.stack([vectors[text_key(t)] for t in sentence_texts]).astype(np.float32)
@@ -201,6 +211,11 @@ def build(
         store.publish(root, name)
         log.info("phase pruning")
         store.prune(root, settings.keep_generations)
+        # Under the lock: two builds never export into the same folder at once.
+        if settings.query_encoder == "torch":
+            query_encoder = "not made (SEMSEARCH_QUERY_ENCODER=torch)"
+        else:
+            query_encoder = ensure_query_encoders(root, info, get_embedder)
     current_texts = {p.text for p in passages}
     embedded = sum(1 for t in embed_texts if text_key(t) not in cached_passages)
     return BuildSummary(
@@ -211,6 +226,7 @@ def build(
         reused=len(passages) - embedded,
         removed=len(previous - current_texts),
         sentences_embedded=len(extra_sentence_keys) - before_sentences,
+        query_encoder=query_encoder,
         seconds=time.perf_counter() - started,
         skipped=list(corpus.problems),
     )
@@ -226,10 +242,10 @@ def _write(
     sentence_matrix: np.ndarray,
 ) -> str:
     """Write the generation files with their manifest; return the generation's name."""
-    records: list[dict[str, Any]] = []
+    records: list[StoredPassage] = []
     sentence_row = 0
     for p in passages:
-        records.append(passage_record(p, sentence_row))
+        records.append(stored_passage(p, sentence_row))
         sentence_row += len(p.sentences)
     first_row: dict[str, int] = {}
     rows: dict[str, int] = {}
@@ -237,18 +253,12 @@ def _write(
         first_row.setdefault(p.doc_id, i)
         rows[p.doc_id] = rows.get(p.doc_id, 0) + 1
     doc_records = [
-        {
-            "doc_id": d.doc_id,
-            "title": d.title,
-            "sha256": d.sha256,
-            "encoding": d.encoding,
-            "text": d.text,
-            "first_row": first_row.get(d.doc_id, 0),
-            "rows": rows.get(d.doc_id, 0),
-        }
+        StoredDocument(
+            d.doc_id, d.title, d.sha256, d.encoding, d.text, first_row.get(d.doc_id, 0), rows.get(d.doc_id, 0)
+        )
         for d in documents
     ]
-    index, index_params = build_index(passage_matrix)
+    index = VectorIndex.build(passage_matrix)
     name = store.new_generation_name()
     manifest = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -260,7 +270,7 @@ def _write(
             "max_chars": params.max_chars,
             "embed_context": settings.embed_context,
         },
-        "index": index_params,
+        "index": index.params,
         "lexical": {
             "library": "bm25s",
             "method": "lucene",
@@ -276,9 +286,9 @@ def _write(
         settings.index_dir,
         name,
         {
-            store.INDEX_FILE: store.write_faiss(index),
-            store.PASSAGES_FILE: store.write_jsonl(records),
-            store.DOCUMENTS_FILE: store.write_jsonl(doc_records),
+            store.INDEX_FILE: store.write_vectors(index),
+            store.PASSAGES_FILE: store.write_jsonl([r.as_record() for r in records]),
+            store.DOCUMENTS_FILE: store.write_jsonl([d.as_record() for d in doc_records]),
             store.SENTENCES_FILE: store.write_npy(sentence_matrix),
             LEXICAL_DIR: store.write_lexical(LexicalIndex.build([p.text for p in passages])),
         },

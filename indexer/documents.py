@@ -9,6 +9,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from indexer.chunking import heading_of, split_paragraphs
+
 SUFFIXES = (".txt", ".md")
 BINARY_SNIFF_BYTES = 8192
 DEFAULT_MAX_BYTES = 20_000_000
@@ -58,16 +60,36 @@ def decode(raw: bytes) -> tuple[str, str]:
 
 
 _MD_H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_WORDS = re.compile(r"[a-z0-9]+")
+LEADING_LINES = 5  # title lines are looked for among the heading-like lines before the first paragraph
+
+
+def _title_from_name(doc_id: str) -> str:
+    stem = Path(doc_id).stem.replace("_", " ").replace("-", " ").strip()
+    return stem[:1].upper() + stem[1:] if stem else doc_id
 
 
 def title_for(doc_id: str, text: str) -> str:
-    """A Markdown document's first level-1 heading, else a title made from the file name."""
+    """The document's own title where it has one, else one made from the file name.
+
+    Markdown: the first level-1 heading. Plain text: among the heading-like lines that open the document
+    (before its first paragraph), the one sharing most words with the file name, else the first one
+    (an essay opens with its title line, sometimes after a "From ..." attribution line)."""
     if doc_id.endswith(".md"):
         match = _MD_H1.search(text)
-        if match:
-            return match.group(1)
-    stem = Path(doc_id).stem.replace("_", " ").replace("-", " ").strip()
-    return stem[:1].upper() + stem[1:] if stem else doc_id
+        return match.group(1) if match else _title_from_name(doc_id)
+    leading: list[str] = []
+    for start, end in split_paragraphs(text)[:LEADING_LINES]:
+        heading = heading_of(text[start:end], markdown=False)
+        if heading is None:
+            break
+        leading.append(heading.strip())
+    if not leading:
+        return _title_from_name(doc_id)
+    name_words = set(_WORDS.findall(Path(doc_id).stem.lower()))
+    overlap = [len(name_words & set(_WORDS.findall(line.lower()))) for line in leading]
+    best = max(range(len(leading)), key=lambda i: (overlap[i], -i))
+    return leading[best]
 
 
 def discover(corpus_dir: Path) -> list[Path]:

@@ -139,6 +139,10 @@ class SentenceTransformerEmbedder:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # the weight-loading bar is noise in logs and CLI output
+        # transformers prints through a handler of its own: send its records to the root logger instead,
+        # where the command line captures third-party output (shown with --verbose).
+        hf_logging.disable_default_handler()
+        hf_logging.enable_propagation()
         if threads:
             torch.set_num_threads(threads)
         self.info = info

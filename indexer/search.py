@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
 
 import numpy as np
 
-from indexer import vector_index
 from indexer.embedding import Embedder
 from indexer.lexical import tokenize
-from indexer.store import Generation
-
-Mode = Literal["dense", "lexical", "hybrid"]
-MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
+from indexer.ranking import Mode, Ranking, rrf, score_fusion, top
+from indexer.store import Generation, StoredPassage
 
 
 class UnknownDocumentError(LookupError):
@@ -22,25 +18,10 @@ class UnknownDocumentError(LookupError):
 
 
 @dataclass(frozen=True, slots=True)
-class Ranking:
-    """How candidates are found, fused and reranked (chosen by measurement; see docs/evaluation.md)."""
-
-    mode: Mode = "hybrid"
-    fusion: Literal["rrf", "score"] = "score"
-    alpha: float = 0.75  # weight of the dense score in score fusion (1 - alpha for BM25)
-    rrf_k: int = 60
-    candidates: int = 50  # per retriever, before fusion
-    sentence_weight: float = 0.0  # rerank: weight of the best sentence's similarity
-    # Under this best cosine (and with no passage holding every query term) nothing answers closely:
-    # midpoint of the dev questions' lowest best cosine (0.392) and 25 off-topic questions' highest (0.17).
-    low_confidence_below: float = 0.28
-
-
-@dataclass(frozen=True, slots=True)
 class Hit:
     rank: int
     score: float  # the ranking score of the mode (see README); higher is more relevant
-    passage: dict[str, Any]
+    passage: StoredPassage
     highlight: tuple[int, int]  # offsets in passage text of the sentence closest to the query
     dense: float  # cosine similarity of query and passage
     lexical: float  # BM25 score of the passage
@@ -56,13 +37,13 @@ class SearchResult:
 
 
 def best_sentences(
-    passage: dict[str, Any], sentence_vectors: np.ndarray, query: np.ndarray
+    passage: StoredPassage, sentence_vectors: np.ndarray, query: np.ndarray
 ) -> tuple[int, float]:
     """Index and similarity of the passage's sentence closest to the query."""
-    n = len(passage["sentences"])
+    n = len(passage.sentences)
     if not n:
         return 0, -1.0
-    first = passage["sentence_row"]
+    first = passage.sentence_row
     scores = sentence_vectors[first : first + n] @ query
     best = int(np.argmax(scores))
     return best, float(scores[best])
@@ -72,30 +53,6 @@ def covers_query(query: str, text: str) -> bool:
     """Every stemmed non-stop-word term of the query is in the text: an exact match of names or numbers."""
     terms = set(tokenize(query))
     return bool(terms) and terms <= set(tokenize(text))
-
-
-def _top(scores: np.ndarray, n: int) -> np.ndarray:
-    """Indices of the n largest scores, best first (stable for ties)."""
-    if n >= scores.shape[0]:
-        return np.argsort(-scores, kind="stable")
-    part = np.argpartition(-scores, n)[:n]
-    return part[np.argsort(-scores[part], kind="stable")]
-
-
-def rrf(rankings: list[list[int]], k: int) -> dict[int, float]:
-    """Reciprocal rank fusion: sum of 1 / (k + rank) over the lists a row appears in."""
-    fused: dict[int, float] = {}
-    for ranking in rankings:
-        for rank, row in enumerate(ranking, 1):
-            fused[row] = fused.get(row, 0.0) + 1.0 / (k + rank)
-    return fused
-
-
-def score_fusion(dense: np.ndarray, lexical: np.ndarray, alpha: float) -> np.ndarray:
-    """alpha * cosine + (1 - alpha) * BM25 scaled by the best candidate's BM25 (both then in about [0, 1])."""
-    top = float(lexical.max()) if lexical.size else 0.0
-    scaled = lexical / top if top > 0 else lexical
-    return alpha * dense + (1 - alpha) * scaled
 
 
 class Searcher:
@@ -116,7 +73,7 @@ class Searcher:
         d = self.generation.documents.get(doc)
         if d is None:
             raise UnknownDocumentError(doc)
-        return (d["first_row"], d["first_row"] + d["rows"])
+        return d.row_range
 
     def search(
         self,
@@ -136,7 +93,7 @@ class Searcher:
 
         dense_rows: list[int] = []
         if mode != "lexical":
-            _, ids = vector_index.search(gen.index, q[None, :], n_candidates, rows)
+            _, ids = gen.index.search(q[None, :], n_candidates, rows)
             dense_rows = [int(i) for i in ids[0] if i >= 0]
         lexical_rows: list[int] = []
         bm25 = gen.lexical.scores(query)
@@ -145,14 +102,13 @@ class Searcher:
             mask[rows[0] : rows[1]] = True
             bm25 = np.where(mask, bm25, -1.0).astype(np.float32)
         if mode != "dense":
-            lexical_rows = [int(i) for i in _top(bm25, n_candidates) if bm25[i] > 0]
+            lexical_rows = [int(i) for i in top(bm25, n_candidates) if bm25[i] > 0]
 
         candidates = list(dict.fromkeys(dense_rows + lexical_rows))
         if not candidates and mode == "lexical":
-            candidates = [int(i) for i in _top(bm25, n_candidates) if bm25[i] >= 0]
+            candidates = [int(i) for i in top(bm25, n_candidates) if bm25[i] >= 0]
         cand = np.asarray(candidates, dtype=np.int64)
-        vectors = gen.index.reconstruct_batch(cand) if len(cand) else np.zeros((0, q.shape[0]), np.float32)
-        dense = vectors @ q
+        dense = gen.index.reconstruct(cand) @ q
         lexical = np.maximum(bm25[cand], 0.0) if len(cand) else np.zeros(0, np.float32)
         if mode == "dense":
             score = dense.copy()
@@ -176,10 +132,10 @@ class Searcher:
         hits: list[Hit] = []
         for i in order:
             passage = gen.passages[candidates[i]]
-            spans = passage["sentences"]
+            spans = passage.sentences
             # Highlights only for what is returned: most candidates are never shown.
             sentence = best[i][0] if i in best else best_sentences(passage, gen.sentence_vectors, q)[0]
-            s, e = spans[sentence] if spans else (0, len(passage["text"]))
+            s, e = spans[sentence] if spans else (0, len(passage.text))
             hits.append(
                 Hit(
                     len(hits) + 1,
@@ -192,6 +148,6 @@ class Searcher:
             )
         low = not hits or (
             max(h.dense for h in hits) < cfg.low_confidence_below
-            and not any(covers_query(query, h.passage["text"]) for h in hits)
+            and not any(covers_query(query, h.passage.text) for h in hits)
         )
         return SearchResult(hits, gen.name, (time.perf_counter() - started) * 1000, mode, low)

@@ -8,7 +8,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from indexer.search import Ranking
+from indexer.ranking import Fusion, Mode, Ranking
 
 ENV_PREFIX = "SEMSEARCH_"
 
@@ -78,8 +78,8 @@ class IndexSettings(EnvModel):
     skip_bad_files: bool = Field(
         False, description="Skip unreadable, empty or binary files (listed in the summary) instead of failing"
     )
-    mode: Literal["dense", "lexical", "hybrid"] = Field("hybrid", description="Default ranking mode")
-    fusion: Literal["score", "rrf"] = Field("score", description="Hybrid fusion: normalised scores or RRF")
+    mode: Mode = Field("hybrid", description="Default ranking mode")
+    fusion: Fusion = Field("score", description="Hybrid fusion: normalised scores or RRF")
     fusion_alpha: float = Field(0.75, ge=0, le=1, description="Weight of the dense score in score fusion")
     candidates: int = Field(50, ge=1, le=1000, description="Candidates per retriever before fusion")
     sentence_weight: float = Field(

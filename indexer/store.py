@@ -14,18 +14,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import faiss
 import numpy as np
 
+from indexer.crash_points import crash_point
 from indexer.lexical import LEXICAL_DIR, LexicalIndex
+from indexer.vector_index import VectorIndex, VectorIndexError
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
 GENERATIONS = "generations"
 TMP_PREFIX = ".tmp-"
-# Vectors are memory-mapped, not copied: worker processes share one copy in the page cache, and a
-# generation costs no anonymous memory (files stay valid after prune unlinks them).
-MMAP = getattr(faiss, "IO_FLAG_MMAP_IFC", 0)
 MANIFEST = "manifest.json"
 INDEX_FILE = "index.faiss"
 PASSAGES_FILE = "passages.jsonl"
@@ -35,6 +33,103 @@ SENTENCES_FILE = "sentences.npy"
 
 class GenerationError(Exception):
     """A generation is missing, incomplete, corrupt, or built with another model."""
+
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class FootnoteLink:
+    label: str  # the marker as printed ("1")
+    passage_id: str  # the note's first passage
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPassage:
+    """One row of passages.jsonl: a passage with its provenance, parsed once when a generation opens."""
+
+    passage_id: str
+    doc_id: str
+    start: int  # document.text[start:end] == text
+    end: int
+    text: str
+    heading: str | None
+    paragraph: int
+    sentences: tuple[Span, ...]  # sentence spans inside `text`
+    sentence_row: int  # row of the first sentence in sentences.npy
+    footnote: str | None  # the note's label when this passage is (part of) a footnote
+    footnotes: tuple[FootnoteLink, ...]  # notes whose markers are in this passage
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "passage_id": self.passage_id,
+            "doc_id": self.doc_id,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "heading": self.heading,
+            "paragraph": self.paragraph,
+            "sentences": [list(s) for s in self.sentences],
+            "sentence_row": self.sentence_row,
+            "footnote": self.footnote,
+            "footnotes": [{"label": f.label, "passage_id": f.passage_id} for f in self.footnotes],
+        }
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> StoredPassage:
+        return cls(
+            passage_id=str(row["passage_id"]),
+            doc_id=str(row["doc_id"]),
+            start=int(row["start"]),
+            end=int(row["end"]),
+            text=str(row["text"]),
+            heading=row["heading"],
+            paragraph=int(row["paragraph"]),
+            sentences=tuple((int(s), int(e)) for s, e in row["sentences"]),
+            sentence_row=int(row["sentence_row"]),
+            footnote=row["footnote"],
+            footnotes=tuple(FootnoteLink(str(f["label"]), str(f["passage_id"])) for f in row["footnotes"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    """One row of documents.jsonl: a document as indexed and where its passages are."""
+
+    doc_id: str
+    title: str
+    sha256: str
+    encoding: str
+    text: str
+    first_row: int  # its passages are rows [first_row, first_row + rows)
+    rows: int
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "sha256": self.sha256,
+            "encoding": self.encoding,
+            "text": self.text,
+            "first_row": self.first_row,
+            "rows": self.rows,
+        }
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> StoredDocument:
+        return cls(
+            doc_id=str(row["doc_id"]),
+            title=str(row["title"]),
+            sha256=str(row["sha256"]),
+            encoding=str(row.get("encoding", "utf-8")),
+            text=str(row["text"]),
+            first_row=int(row["first_row"]),
+            rows=int(row["rows"]),
+        )
+
+    @property
+    def row_range(self) -> tuple[int, int]:
+        return (self.first_row, self.first_row + self.rows)
 
 
 def _fsync_path(path: Path) -> None:
@@ -81,6 +176,7 @@ def write_generation(
     tmp.mkdir()
     for filename, write in writers.items():
         write(tmp / filename)
+    crash_point("files-written")
     # Checksum and fsync every file written, including those inside folders (the lexical index).
     checksums: dict[str, str] = {}
     for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
@@ -95,9 +191,11 @@ def write_generation(
         fh.flush()
         os.fsync(fh.fileno())
     _fsync_path(tmp)
+    crash_point("manifest-written")
     final = gens / name
     os.rename(tmp, final)
     _fsync_path(gens)
+    crash_point("renamed")
     return final
 
 
@@ -105,16 +203,19 @@ def publish(root: Path, name: str) -> None:
     """Point root/CURRENT at a finished generation; readers never see a partial one."""
     if not (generations_dir(root) / name / MANIFEST).is_file():
         raise GenerationError(f"cannot publish {name!r}: no such finished generation")
-    write_atomic(root / CURRENT, name + "\n")
+    write_atomic(root / CURRENT, name + "\n", crash_at="current-temp-written")
+    crash_point("published")
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str, crash_at: str = "") -> None:
     """Replace `path` with `text`: temp file, fsync, os.replace, fsync of the folder (never half-written)."""
     tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
     with tmp.open("w", encoding="utf-8") as fh:
         fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
+    if crash_at:
+        crash_point(crash_at)
     os.replace(tmp, path)
     _fsync_path(path.parent)
 
@@ -134,6 +235,7 @@ def prune(root: Path, keep: int) -> list[str]:
     for name in doomed:
         shutil.rmtree(gens / name, ignore_errors=True)
         removed.append(name)
+        crash_point("pruning")
     return removed
 
 
@@ -160,7 +262,9 @@ def verify(path: Path, model_fingerprint: str | None = None, model_dim: int | No
     return _verify(path, model_fingerprint, model_dim)[0]
 
 
-def _verify(path: Path, model_fingerprint: str | None, model_dim: int | None) -> tuple[dict[str, Any], Any]:
+def _verify(
+    path: Path, model_fingerprint: str | None, model_dim: int | None
+) -> tuple[dict[str, Any], VectorIndex]:
     """verify(), also returning the FAISS index it opened to count rows (open_generation serves it)."""
     manifest = read_manifest(path)
     files = manifest.get("files")
@@ -183,17 +287,20 @@ def _verify(path: Path, model_fingerprint: str | None, model_dim: int | None) ->
             f"{path.name}: dimension {model.get('dimension')} != model dimension {model_dim}"
         )
     try:
-        index = faiss.read_index(str(path / INDEX_FILE), MMAP)
-    except RuntimeError as exc:
-        raise GenerationError(f"{path.name}: index.faiss cannot be read ({exc})") from None
-    rows = sum(1 for _ in (path / PASSAGES_FILE).open(encoding="utf-8"))
-    if not index.ntotal == rows == manifest.get("passages"):
+        index = VectorIndex.open(path / INDEX_FILE)
+    except VectorIndexError as exc:
+        raise GenerationError(f"{path.name}: {exc}") from None
+    with (path / PASSAGES_FILE).open(encoding="utf-8") as fh:
+        rows = sum(1 for _ in fh)
+    if not index.rows == rows == manifest.get("passages"):
         raise GenerationError(
-            f"{path.name}: row counts disagree (faiss {index.ntotal}, passages.jsonl {rows}, "
+            f"{path.name}: row counts disagree (faiss {index.rows}, passages.jsonl {rows}, "
             f"manifest {manifest.get('passages')})"
         )
-    if index.d != model.get("dimension"):
-        raise GenerationError(f"{path.name}: index dimension {index.d} != manifest {model.get('dimension')}")
+    if index.dim != model.get("dimension"):
+        raise GenerationError(
+            f"{path.name}: index dimension {index.dim} != manifest {model.get('dimension')}"
+        )
     return manifest, index
 
 
@@ -204,9 +311,9 @@ class Generation:
     name: str
     path: Path
     manifest: dict[str, Any]
-    index: Any  # faiss.Index
-    passages: list[dict[str, Any]]
-    documents: dict[str, dict[str, Any]]  # doc_id -> {title, text, sha256, first_row, rows}
+    index: VectorIndex
+    passages: list[StoredPassage]  # row i of the index is passages[i]
+    documents: dict[str, StoredDocument]
     sentence_vectors: np.ndarray  # (n_sentences, dim) float32, rows referenced by passages
     lexical: LexicalIndex
 
@@ -217,13 +324,13 @@ def open_generation(
     """Verify then load a generation into memory."""
     manifest, index = _verify(path, model_fingerprint, model_dim)
     try:
-        if hasattr(index, "make_direct_map"):
-            index.make_direct_map()  # IVF: lets search reconstruct candidate vectors for fusion
-        passages = list(_jsonl(path / PASSAGES_FILE))
-        documents = {d["doc_id"]: d for d in _jsonl(path / DOCUMENTS_FILE)}
+        passages = [StoredPassage.from_record(row) for row in _jsonl(path / PASSAGES_FILE)]
+        documents = {
+            d.doc_id: d for d in (StoredDocument.from_record(row) for row in _jsonl(path / DOCUMENTS_FILE))
+        }
         sentence_vectors = np.load(path / SENTENCES_FILE, allow_pickle=False)
         lexical = LexicalIndex.load(path / LEXICAL_DIR)
-    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise GenerationError(f"{path.name}: cannot be loaded ({exc})") from None
     return Generation(path.name, path, manifest, index, passages, documents, sentence_vectors, lexical)
 
@@ -262,8 +369,8 @@ def write_lexical(lexical: LexicalIndex) -> Callable[[Path], None]:
     return write
 
 
-def write_faiss(index: Any) -> Callable[[Path], None]:
-    return lambda path: faiss.write_index(index, str(path))
+def write_vectors(index: VectorIndex) -> Callable[[Path], None]:
+    return index.save
 
 
 @contextlib.contextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 
@@ -10,6 +9,7 @@ import uvicorn
 
 from indexer.settings import SettingsError
 from service.app import create_app
+from service.log_config import log_config
 from service.settings import Settings
 
 
@@ -19,9 +19,6 @@ def main() -> int:
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     # Several workers need an import string (each process builds its own app from the environment).
     app: object = "service.app:create_app" if settings.workers > 1 else create_app(settings)
     uvicorn.run(
@@ -33,6 +30,7 @@ def main() -> int:
         limit_concurrency=settings.max_concurrency,
         timeout_keep_alive=5,
         log_level=settings.log_level,
+        log_config=log_config(settings.log_level),
     )
     return 0
 

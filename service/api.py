@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from indexer.ranking import Mode
 from service.errors import InvalidInput, NotFound, Unauthorized, UnsupportedMediaType
 from service.queries import DEFAULT_K, MAX_K, MAX_QUERY_CHARS, run_search
 
@@ -24,7 +25,6 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 router = APIRouter()
-ModeName = Literal["dense", "lexical", "hybrid"]
 
 
 class SearchRequest(BaseModel):
@@ -35,7 +35,7 @@ class SearchRequest(BaseModel):
     q: str = Field(description=f"The question, 1 to {MAX_QUERY_CHARS} characters after trimming")
     k: int = Field(DEFAULT_K, description=f"Number of passages, 1 to {MAX_K}")
     doc: str | None = Field(None, description="Restrict the search to this document id")
-    mode: ModeName | None = Field(None, description="Ranking mode (default: hybrid)")
+    mode: Mode | None = Field(None, description="Ranking mode (default: hybrid)")
 
 
 def _state(request: Request) -> Any:
@@ -57,7 +57,7 @@ def search_get(
     q: Annotated[str, Query(description=f"The question, 1 to {MAX_QUERY_CHARS} characters after trimming")],
     k: Annotated[int, Query(description=f"Number of passages, 1 to {MAX_K}")] = DEFAULT_K,
     doc: Annotated[str | None, Query(description="Restrict the search to this document id")] = None,
-    mode: Annotated[ModeName | None, Query(description="Ranking mode (default: hybrid)")] = None,
+    mode: Annotated[Mode | None, Query(description="Ranking mode (default: hybrid)")] = None,
 ) -> dict[str, Any]:
     return _search(request, q, k, doc, mode)
 
@@ -113,8 +113,10 @@ def readyz(request: Request) -> JSONResponse:
     if searcher is not None:
         body["generation"] = searcher.name
         body["passages"] = len(searcher.generation.passages)
-        inner = getattr(holder.embedder, "inner", holder.embedder)  # under the query cache
-        body["query_encoder"] = getattr(inner, "label", type(inner).__name__)
+    if holder.encoder:
+        body["query_encoder"] = holder.encoder
+    if holder.encoders_refused:
+        body["query_encoders_refused"] = holder.encoders_refused
     if holder.last_error:
         body["error"] = holder.last_error
     if holder.rejected:

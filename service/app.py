@@ -11,8 +11,9 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from indexer.embedding import Embedder, ModelError, SentenceTransformerEmbedder, model_info
-from indexer.onnx_encoder import OnnxEmbedder, QueryCache, is_complete, onnx_path, verified
+from indexer.embedding import Embedder, model_info
+from indexer.query_cache import QueryCache
+from indexer.query_encoder import ChosenEncoder, choose_query_encoder
 from indexer.search import Searcher
 from service import api, web
 from service.admin import ReindexJobs
@@ -23,26 +24,14 @@ from service.reload import IndexHolder, Reloader
 from service.settings import Settings
 
 
-def load_query_embedder(settings: Settings) -> Embedder:
-    """The query encoder the settings ask for, behind an LRU cache of query vectors: by default the
-    int8 ONNX graph the build made (fastest, same dev metrics), else the float32 one, else PyTorch."""
-    info = model_info(settings.model)
-    choice = settings.query_encoder
-    candidates = {"auto": [True, False], "int8": [True], "onnx": [False], "torch": []}[choice]
-    embedder: Embedder | None = None
-    for int8 in candidates:
-        path = onnx_path(settings.index_dir, info, int8)
-        if is_complete(path):
-            embedder = OnnxEmbedder(info, verified(path), threads=settings.threads or 1)
-            break
-    if embedder is None:
-        if choice in ("int8", "onnx"):
-            raise ModelError(
-                f"no {choice} query encoder under {path.parent}: run `make index` (it makes one)"
-            )
-        # One torch thread per request thread: on 2 cores more threads only contend.
-        embedder = SentenceTransformerEmbedder(info, settings.threads or 1)
-    return QueryCache(embedder, settings.query_cache_size)
+def load_query_encoder(settings: Settings) -> ChosenEncoder:
+    """The query encoder the settings ask for (falling back as `choose_query_encoder` says), behind an
+    LRU cache of query vectors."""
+    chosen = choose_query_encoder(
+        settings.index_dir, model_info(settings.model), settings.query_encoder, settings.threads
+    )
+    chosen.embedder = QueryCache(chosen.embedder, settings.query_cache_size)
+    return chosen
 
 
 def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:
@@ -62,7 +51,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await reloader.start(lambda: load_query_embedder(settings))
+        await reloader.start(lambda: load_query_encoder(settings))
         task = asyncio.create_task(reloader.poll(settings.reload_interval))
         try:
             yield
@@ -84,7 +73,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     app.state.metrics = metrics
     app.state.reloader = reloader
     app.state.jobs = jobs
-    install_error_handlers(app)
+    install_error_handlers(app, html=web.error_page)
     app.include_router(api.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

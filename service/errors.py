@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
-log = logging.getLogger("service")
 
 
 class ApiError(Exception):
@@ -53,8 +51,19 @@ class NotReady(ApiError):
     status = 503
 
 
+INTERNAL_ERROR = "internal error"  # the whole detail of a 500: nothing internal reaches the client
+
+
 def error_body(detail: Any) -> dict[str, Any]:
     return {"detail": detail}
+
+
+HtmlRenderer = Callable[[Request, int, str], Response]
+
+
+def wants_html(request: Request) -> bool:
+    """A browser asking for a page (not the JSON API): errors answer as an HTML page."""
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
 
 
 def _describe(exc: RequestValidationError) -> str:
@@ -66,26 +75,30 @@ def _describe(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Register the handlers once: ApiError, validation errors, HTTP errors, and a last-resort 500."""
+def install_error_handlers(app: FastAPI, html: HtmlRenderer) -> None:
+    """Register the handlers once: ApiError, validation errors and HTTP errors, as JSON `{"detail"}` or,
+    for a browser outside /api/, as a page made by `html`. (Unexpected exceptions become a 500 in the
+    HeadersAndMetrics middleware, so that answer carries the security headers too.)"""
 
-    async def api_error(_: Request, exc: Exception) -> JSONResponse:
+    def answer(request: Request, status: int, detail: Any, headers: Mapping[str, str] | None) -> Response:
+        if wants_html(request) and isinstance(detail, str):
+            response = html(request, status, detail)
+            response.headers.update(dict(headers or {}))
+            return response
+        return JSONResponse(error_body(detail), status_code=status, headers=dict(headers or {}))
+
+    async def api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
-        return JSONResponse(error_body(exc.detail), status_code=exc.status, headers=exc.headers)
+        return answer(request, exc.status, exc.detail, exc.headers)
 
-    async def validation_error(_: Request, exc: Exception) -> JSONResponse:
+    async def validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        return JSONResponse(error_body(_describe(exc)), status_code=422)
+        return answer(request, 422, _describe(exc), None)
 
-    async def http_error(_: Request, exc: Exception) -> JSONResponse:
+    async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        return JSONResponse(error_body(exc.detail), status_code=exc.status_code, headers=exc.headers)
-
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return JSONResponse(error_body("internal error"), status_code=500)
+        return answer(request, exc.status_code, exc.detail, exc.headers)
 
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(Exception, unexpected)

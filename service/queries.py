@@ -5,7 +5,9 @@ from __future__ import annotations
 import unicodedata
 from typing import Any, cast
 
-from indexer.search import MODES, Hit, Mode, SearchResult, UnknownDocumentError
+from indexer.ranking import MODES, Mode
+from indexer.search import Hit, SearchResult, UnknownDocumentError
+from indexer.store import StoredDocument
 from service.errors import InvalidInput, NotReady
 from service.reload import IndexHolder
 
@@ -52,22 +54,22 @@ def clean_mode(mode: str | None) -> Mode | None:
     return cast(Mode, mode)
 
 
-def hit_json(hit: Hit, documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def hit_json(hit: Hit, documents: dict[str, StoredDocument]) -> dict[str, Any]:
     p = hit.passage
     return {
         "rank": hit.rank,
         "score": round(hit.score, 4),
-        "passage_id": p["passage_id"],
-        "document": p["doc_id"],
-        "title": documents[p["doc_id"]]["title"],
-        "heading": p["heading"],
-        "text": p["text"],
-        "start": p["start"],
-        "end": p["end"],
+        "passage_id": p.passage_id,
+        "document": p.doc_id,
+        "title": documents[p.doc_id].title,
+        "heading": p.heading,
+        "text": p.text,
+        "start": p.start,
+        "end": p.end,
         "highlight": {"start": hit.highlight[0], "end": hit.highlight[1]},
-        "paragraph": p["paragraph"],
-        "footnote": p["footnote"],
-        "footnotes": p["footnotes"],
+        "paragraph": p.paragraph,
+        "footnote": p.footnote,
+        "footnotes": [{"label": f.label, "passage_id": f.passage_id} for f in p.footnotes],
         "scores": {"dense": round(hit.dense, 4), "lexical": round(hit.lexical, 4)},
     }
 

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 from indexer import store
 from indexer.embedding import Embedder
-from indexer.search import Ranking, Searcher
+from indexer.query_encoder import ChosenEncoder
+from indexer.ranking import Ranking
+from indexer.search import Searcher
 
 log = logging.getLogger("service.reload")
 
@@ -22,6 +24,8 @@ class IndexHolder:
 
     searcher: Searcher | None = None
     embedder: Embedder | None = None
+    encoder: str = ""  # which query encoder serves, in words
+    encoders_refused: dict[str, str] = field(default_factory=dict)  # better encoders skipped, and why
     status: str = "starting"  # starting | loading model | no index | ready
     last_error: str | None = None
     rejected: dict[str, str] = field(default_factory=dict)  # generation -> why it was refused
@@ -86,19 +90,24 @@ class Reloader:
             self.on_swap(searcher)
         return True
 
-    async def start(self, load_embedder: Callable[[], Embedder]) -> None:
+    async def start(self, load_encoder: Callable[[], ChosenEncoder]) -> None:
         """Load the model and the published generation (off the event loop). The app awaits this before
         it accepts connections, so a worker process never takes requests it cannot answer yet; failures
         are reported by /readyz instead of stopping the process."""
         if self.holder.embedder is None:
             self.holder.status = "loading model"
             try:
-                self.holder.embedder = await asyncio.to_thread(load_embedder)
+                chosen = await asyncio.to_thread(load_encoder)
             except Exception as exc:  # surface in /readyz rather than killing the process
                 self.holder.status = "model error"
                 self.holder.last_error = str(exc)
                 log.exception("cannot load the model")
                 return
+            self.holder.embedder = chosen.embedder
+            self.holder.encoder, self.holder.encoders_refused = chosen.label, chosen.refused
+            log.info("query encoder: %s", chosen.label)
+        elif not self.holder.encoder:  # an embedder handed in by the caller (tests)
+            self.holder.encoder = getattr(self.holder.embedder, "label", type(self.holder.embedder).__name__)
         await self._check()
 
     async def poll(self, interval: float) -> None:

@@ -11,6 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from indexer.ranking import Ranking
+from indexer.store import StoredPassage
 from service.errors import ApiError, InvalidInput, NotFound, NotReady
 from service.queries import run_search
 
@@ -43,6 +45,27 @@ def _result_view(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def score_meaning(mode: str, ranking: Ranking) -> str:
+    """What the score shown beside a result is, in words (the page's tooltip)."""
+    if mode == "dense":
+        return "cosine similarity of question and passage (-1 to 1)"
+    if mode == "lexical":
+        return "BM25 score of the passage's words against the question's"
+    if ranking.fusion == "rrf":
+        return "reciprocal rank fusion of the meaning (cosine) and word (BM25) rankings"
+    return (
+        f"relevance: {ranking.alpha:g} × cosine similarity + {1 - ranking.alpha:g} × BM25 relative to "
+        "the best match (about 0 to 1)"
+    )
+
+
+def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
+    """An error as a page, for a browser (the JSON API answers `{"detail"}` instead)."""
+    return TEMPLATES.TemplateResponse(
+        request, "error.html", {"status": status, "detail": detail, "q": ""}, status_code=status
+    )
+
+
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def page(request: Request, q: str | None = None, k: str | None = None) -> HTMLResponse:
     context: dict[str, Any] = {"q": q or "", "results": None, "error": None, "answer": None}
@@ -54,25 +77,24 @@ def page(request: Request, q: str | None = None, k: str | None = None) -> HTMLRe
             _, answer = run_search(request.app.state.holder, q, int(k) if k else None, None)
             context["answer"] = answer
             context["results"] = [_result_view(r) for r in answer["results"]]
+            context["score_meaning"] = score_meaning(answer["mode"], request.app.state.settings.ranking())
         except ApiError as exc:
             context["error"] = exc.detail
             status = exc.status
     return TEMPLATES.TemplateResponse(request, "search.html", context, status_code=status)
 
 
-def document_segments(
-    text: str, passages: list[dict[str, Any]], selected: str | None
-) -> list[dict[str, Any]]:
+def document_segments(text: str, passages: list[StoredPassage], selected: str | None) -> list[dict[str, Any]]:
     """The document cut at passage starts (anchors) and around the selected passage (marked)."""
     cuts = {0, len(text)}
     anchors: dict[int, list[str]] = {}
     span: tuple[int, int] | None = None
     for p in passages:
-        anchor = passage_anchor(p["passage_id"])
-        anchors.setdefault(p["start"], []).append(anchor)
-        cuts.add(p["start"])
+        anchor = passage_anchor(p.passage_id)
+        anchors.setdefault(p.start, []).append(anchor)
+        cuts.add(p.start)
         if anchor == selected:
-            span = (p["start"], p["end"])
+            span = (p.start, p.end)
             cuts.update(span)
     points = sorted(cuts)
     return [
@@ -90,8 +112,8 @@ def document(request: Request, doc_id: str, p: str | None = None) -> HTMLRespons
     doc = searcher.generation.documents.get(doc_id)
     if doc is None:
         raise NotFound("no such document in the index")
-    first, rows = doc["first_row"], doc["rows"]
-    passages = searcher.generation.passages[first : first + rows]
+    first, end = doc.row_range
+    passages = searcher.generation.passages[first:end]
     selected = f"p{p}" if p and p.isdigit() else None
-    context = {"doc": doc, "segments": document_segments(doc["text"], passages, selected), "q": ""}
+    context = {"doc": doc, "segments": document_segments(doc.text, passages, selected), "q": ""}
     return TEMPLATES.TemplateResponse(request, "document.html", context)

@@ -10,8 +10,8 @@ import pytest
 
 from indexer.embedding import SentenceTransformerEmbedder
 from service.app import create_app
+from service.harness import live_server
 from service.settings import Settings
-from tests.support import live_server
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -108,7 +108,7 @@ def test_html_in_a_document_stays_text_in_results_and_in_context(
     page: Any, tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
 ) -> None:
     from indexer.build import build
-    from tests.support import copy_seeds
+    from tests.corpus import copy_seeds
 
     root = tmp_path_factory.mktemp("xss")
     corpus = copy_seeds(root / "corpus")

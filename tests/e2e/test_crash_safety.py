@@ -16,8 +16,9 @@ from indexer import store
 from indexer.build import build
 from indexer.embedding import SentenceTransformerEmbedder
 from service.app import create_app
+from service.harness import live_server
 from service.settings import Settings
-from tests.support import REPO, live_server
+from tests.corpus import REPO
 
 # (phase line printed by the build, seconds to wait after it before SIGKILL)
 KILL_POINTS = [

@@ -10,8 +10,9 @@ import httpx
 from indexer.build import build
 from indexer.embedding import SentenceTransformerEmbedder
 from service.app import create_app
+from service.harness import live_server, wait_until
 from service.settings import Settings
-from tests.support import ESSAY, live_server, run_indexer, wait_for
+from tests.corpus import ESSAY, run_indexer
 
 NEW_DOC = "A later addendum. The Commune's archivist catalogued 9,413 pamphlets in the Hotel de Ville."
 
@@ -48,7 +49,7 @@ def test_query_loop_during_reindex_sees_no_error_and_ends_on_new_generation(
         result = run_indexer(["build", "--no-progress"], fresh_settings)
         assert result.returncode == 0, result.stderr
         new = next(line.split()[1] for line in result.stdout.splitlines() if line.startswith("generation"))
-        wait_for(lambda: generations and generations[-1] == new, timeout=30)
+        wait_until(lambda: generations and generations[-1] == new, timeout=30)
         time.sleep(0.5)
         stop.set()
         for t in threads:

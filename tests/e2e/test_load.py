@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,8 +14,8 @@ from indexer import store
 from indexer.build import build
 from indexer.embedding import SentenceTransformerEmbedder
 from service.app import create_app
+from service.harness import live_server, served_process, wait_until
 from service.settings import Settings
-from tests.support import live_server, served_process, wait_for
 
 
 def _rss_bytes() -> int:
@@ -38,13 +39,17 @@ def test_burst_of_50_admin_requests_starts_exactly_one_build(
     settings = fresh_settings.replace(admin_token="burst-token")
     auth = {"Authorization": "Bearer burst-token"}
     _new_text(settings, 1)
-    server = (
-        live_server(create_app(settings, embedder))
-        if workers == 1
-        # Worker processes share the jobs through the index directory: still exactly one build.
-        else served_process(settings, SEMSEARCH_WORKERS=str(workers), SEMSEARCH_ADMIN_TOKEN="burst-token")
-    )
-    with server as url:
+    with contextlib.ExitStack() as stack:
+        if workers == 1:
+            url = stack.enter_context(live_server(create_app(settings, embedder)))
+        else:
+            # Worker processes share the jobs through the index directory: still exactly one build.
+            env = {
+                **settings.as_env(),
+                "SEMSEARCH_WORKERS": str(workers),
+                "SEMSEARCH_ADMIN_TOKEN": "burst-token",
+            }
+            url = stack.enter_context(served_process(env)).url
         barrier = threading.Barrier(50)
 
         def post(_: int) -> httpx.Response:
@@ -58,7 +63,7 @@ def test_burst_of_50_admin_requests_starts_exactly_one_build(
         assert len(jobs) == 1, jobs
         assert sum(a.json()["new"] for a in answers) == 1
         job = jobs.pop()
-        done = wait_for(
+        done = wait_until(
             lambda: (
                 (s := httpx.get(f"{url}/api/admin/reindex/{job}", headers=auth).json())["state"] != "running"
                 and s
@@ -103,10 +108,10 @@ def test_eight_clients_across_five_reindex_cycles(
                 _new_text(fresh_settings, cycle + 10)
                 name = build(fresh_settings, lambda: embedder, info=embedder.info, progress=False).generation
                 generations.append(name)
-                wait_for(
+                wait_until(
                     lambda name=name: httpx.get(f"{url}/readyz").json()["generation"] == name, timeout=60
                 )
-                wait_for(lambda name=name: any(g == name for _, g, _ in seen[-50:]), timeout=60)
+                wait_until(lambda name=name: any(g == name for _, g, _ in seen[-50:]), timeout=60)
                 memory.append(_rss_bytes())
         finally:
             stop.set()

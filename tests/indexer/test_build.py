@@ -11,7 +11,8 @@ from indexer.build import BuildError, build
 from indexer.embedding import SentenceTransformerEmbedder
 from indexer.settings import IndexSettings
 from service.settings import Settings
-from tests.support import ESSAY, CountingEmbedder, run_indexer
+from tests.corpus import ESSAY, run_indexer
+from tests.fakes import CountingEmbedder
 
 
 def test_rebuild_of_unchanged_corpus_embeds_nothing(
@@ -37,10 +38,10 @@ def test_editing_one_paragraph_reembeds_only_changed_passages(
     counting = CountingEmbedder(embedder)
     second = build(fresh_settings, lambda: counting, info=embedder.info, progress=False)
     new = store.open_current(fresh_settings.index_dir)
-    changed = {p["text"] for p in new.passages} - {p["text"] for p in old.passages}
+    changed = {p.text for p in new.passages} - {p.text for p in old.passages}
     assert second.embedded == len(changed) >= 1
     assert second.reused == second.passages - len(changed)
-    assert second.removed == len({p["text"] for p in old.passages} - {p["text"] for p in new.passages})
+    assert second.removed == len({p.text for p in old.passages} - {p.text for p in new.passages})
     assert second.embedded < first.passages / 5
 
 
@@ -66,6 +67,7 @@ def test_cli_reports_a_corpus_without_documents(tmp_path: Path) -> None:
     assert not (tmp_path / "ix" / "CURRENT").exists()
 
 
+@pytest.mark.slow
 def test_cli_build_search_verify(fresh_settings: Settings) -> None:
     built = run_indexer(["build"], fresh_settings)
     assert built.returncode == 0, built.stderr

@@ -16,7 +16,7 @@ from indexer.chunking import (
     split_paragraphs,
 )
 from indexer.embedding import Tokenizer
-from tests.support import ESSAY, SEEDS
+from tests.corpus import ESSAY, SEEDS
 
 ESSAY_TEXT = (SEEDS / ESSAY).read_text(encoding="utf-8")
 

@@ -10,7 +10,7 @@ import pytest
 from indexer import store
 from indexer.build import build
 from indexer.settings import IndexSettings
-from tests.support import FakeEmbedder
+from tests.fakes import FakeEmbedder
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -37,14 +37,16 @@ def hostile_corpus(root: Path) -> Path:
 def test_hostile_corpus_builds_and_reports_every_skipped_file(tmp_path: Path) -> None:
     corpus = hostile_corpus(tmp_path / "corpus")
     fake = FakeEmbedder()
-    settings = IndexSettings(corpus_dir=corpus, index_dir=tmp_path / "index", skip_bad_files=True)
+    settings = IndexSettings(
+        corpus_dir=corpus, index_dir=tmp_path / "index", skip_bad_files=True, query_encoder="torch"
+    )
     summary = build(settings, lambda: fake, info=fake.info, progress=False)
     skipped = {s.doc_id: s.reason for s in summary.skipped}
     assert skipped["empty.txt"] == "is empty"
     assert "binary" in skipped["binary.txt"]
     assert "cannot be read" in skipped["loop.txt"] and "cannot be read" in skipped["dangling.md"]
     assert skipped["fifo.txt"] == "is not a regular file"
-    indexed = {d["doc_id"] for d in store.open_current(settings.index_dir).documents.values()}
+    indexed = set(store.open_current(settings.index_dir).documents)
     expected = {"latin1.txt", "bom.txt", "crlf.txt", "big.txt", "oneline.txt", "xss.md"}
     if os.geteuid() != 0:  # root reads any file whatever its mode
         assert "cannot be read" in skipped["locked.txt"]
@@ -53,19 +55,19 @@ def test_hostile_corpus_builds_and_reports_every_skipped_file(tmp_path: Path) ->
     assert indexed == expected
     gen = store.open_current(settings.index_dir)
     docs = gen.documents
-    assert docs["latin1.txt"]["text"].startswith("Les Communards réclamaient")
-    assert docs["bom.txt"]["text"] == "A file with a byte order mark."
-    assert "\r" not in docs["crlf.txt"]["text"]
+    assert docs["latin1.txt"].text.startswith("Les Communards réclamaient")
+    assert docs["bom.txt"].text == "A file with a byte order mark."
+    assert "\r" not in docs["crlf.txt"].text
     for p in gen.passages:
-        assert docs[p["doc_id"]]["text"][p["start"] : p["end"]] == p["text"]
-        assert len(p["text"]) <= 1400
-    assert any(XSS in p["text"] for p in gen.passages)
+        assert docs[p.doc_id].text[p.start : p.end] == p.text
+        assert len(p.text) <= 1400
+    assert any(XSS in p.text for p in gen.passages)
 
 
 def test_without_skipping_the_build_names_every_bad_file_and_publishes_nothing(tmp_path: Path) -> None:
     corpus = hostile_corpus(tmp_path / "corpus")
     fake = FakeEmbedder()
-    settings = IndexSettings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    settings = IndexSettings(corpus_dir=corpus, index_dir=tmp_path / "index", query_encoder="torch")
     from indexer.build import BuildError
 
     with pytest.raises(BuildError) as err:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from indexer.embedding import SentenceTransformerEmbedder
-from indexer.search import Ranking, Searcher
+from indexer.ranking import Ranking
+from indexer.search import Searcher
 from indexer.store import Generation
 
 QUESTIONS = [
@@ -17,7 +18,7 @@ QUESTIONS = [
 
 
 def _brute_force(gen: Generation, q: np.ndarray, rows: range) -> list[int]:
-    vectors = gen.index.reconstruct_n(0, gen.index.ntotal)
+    vectors = gen.index.reconstruct_range(0, gen.index.rows)
     scores = vectors[list(rows)] @ q
     order = np.argsort(-scores, kind="stable")
     return [rows[i] for i in order]
@@ -34,7 +35,7 @@ def test_faiss_ranking_equals_numpy_brute_force(
         hits = searcher.search(question, 10).hits
         got = [essay_generation.passages.index(h.passage) for h in hits]
         assert got == expected
-        vectors = essay_generation.index.reconstruct_n(0, n)
+        vectors = essay_generation.index.reconstruct_range(0, n)
         np.testing.assert_allclose([h.score for h in hits], vectors[got] @ q, rtol=1e-5, atol=1e-5)
 
 
@@ -44,7 +45,7 @@ def test_doc_filter_searches_only_that_document(
     searcher = Searcher(essay_generation, embedder)
     doc = next(iter(essay_generation.documents))
     hits = searcher.search("the soviets", 50, doc).hits
-    assert hits and all(h.passage["doc_id"] == doc for h in hits)
+    assert hits and all(h.passage.doc_id == doc for h in hits)
 
 
 def test_highlight_is_the_sentence_closest_to_the_query(
@@ -52,14 +53,14 @@ def test_highlight_is_the_sentence_closest_to_the_query(
 ) -> None:
     searcher = Searcher(essay_generation, embedder)
     for hit in searcher.search("Was education free under the Commune?", 5).hits:
-        text, spans = hit.passage["text"], hit.passage["sentences"]
+        text, spans = hit.passage.text, hit.passage.sentences
         sentence_vectors = embedder.embed([text[s:e] for s, e in spans])
         q = embedder.embed(["Was education free under the Commune?"])[0]
         best = spans[int(np.argmax(sentence_vectors @ q))]
         assert hit.highlight == tuple(best)
     top = searcher.search("Was education free under the Commune?", 1).hits[0]
     s, e = top.highlight
-    assert "Schooling was made free" in top.passage["text"][s:e]
+    assert "Schooling was made free" in top.passage.text[s:e]
 
 
 def test_hybrid_ranking_equals_numpy_score_fusion(
@@ -68,7 +69,7 @@ def test_hybrid_ranking_equals_numpy_score_fusion(
     n = len(essay_generation.passages)
     ranking = Ranking(mode="hybrid", fusion="score", alpha=0.75, candidates=n)
     searcher = Searcher(essay_generation, embedder, ranking)
-    vectors = essay_generation.index.reconstruct_n(0, n)
+    vectors = essay_generation.index.reconstruct_range(0, n)
     for question in [*QUESTIONS, "K. Venu", "10th Party Congress in March 1921"]:
         q = embedder.embed([question])[0]
         bm25 = essay_generation.lexical.scores(question)
@@ -92,7 +93,7 @@ def test_names_and_numbers_come_first_in_hybrid(
         ("Who attacked Paris to crush the Commune?", "Versailles"),
     ]:
         top = searcher.search(query, 1).hits[0]
-        assert needle in top.passage["text"], query
+        assert needle in top.passage.text, query
 
 
 def test_low_confidence_flags_off_topic_questions_only(
@@ -113,15 +114,14 @@ def test_large_corpus_index_is_approximate_but_doc_filter_stays_exact() -> None:
     centers = rng.standard_normal((500, d)).astype(np.float32)
     x = centers[rng.integers(0, 500, n)] + 0.3 * rng.standard_normal((n, d)).astype(np.float32)
     x /= np.linalg.norm(x, axis=1, keepdims=True)
-    index, params = vector_index.build_index(x)
-    assert params["type"] == "IVFFlat"
-    index.make_direct_map()
+    index = vector_index.VectorIndex.build(x)
+    assert index.params["type"] == "IVFFlat"
     queries = x[rng.integers(0, n, 50)] + 0.05 * rng.standard_normal((50, d)).astype(np.float32)
-    _, got = vector_index.search(index, queries, 10)
+    _, got = index.search(queries, 10)
     exact = np.argsort(-(queries @ x.T), axis=1)[:, :10]
     recall = np.mean([len(set(g) & set(e)) / 10 for g, e in zip(got, exact, strict=True)])
     assert recall >= 0.9
     rows = (12_345, 12_345 + 700)
-    _, ids = vector_index.search(index, queries[:3], 5, rows)
+    _, ids = index.search(queries[:3], 5, rows)
     brute = queries[:3] @ x[rows[0] : rows[1]].T
     np.testing.assert_array_equal(ids, np.argsort(-brute, axis=1, kind="stable")[:, :5] + rows[0])

@@ -10,7 +10,7 @@ import pytest
 from indexer import store
 from indexer.build import build
 from indexer.settings import IndexSettings
-from tests.support import FakeEmbedder
+from tests.fakes import FakeEmbedder
 
 
 def _settings(tmp_path: Path, keep: int = 2) -> IndexSettings:
@@ -19,7 +19,9 @@ def _settings(tmp_path: Path, keep: int = 2) -> IndexSettings:
     (corpus / "a.txt").write_text(
         "The first document. It talks about the soviets.\n\nA second paragraph here."
     )
-    return IndexSettings(corpus_dir=corpus, index_dir=tmp_path / "index", keep_generations=keep)
+    return IndexSettings(
+        corpus_dir=corpus, index_dir=tmp_path / "index", keep_generations=keep, query_encoder="torch"
+    )
 
 
 def _build(settings: IndexSettings, fake: FakeEmbedder) -> str:
@@ -32,7 +34,7 @@ def test_published_generation_verifies_and_opens(tmp_path: Path) -> None:
     name = _build(settings, fake)
     assert store.read_current(settings.index_dir) == name
     gen = store.open_current(settings.index_dir, fake.info.fingerprint, fake.info.dim)
-    assert gen.index.ntotal == len(gen.passages) == gen.manifest["passages"]
+    assert gen.index.rows == len(gen.passages) == gen.manifest["passages"]
     files = set(gen.manifest["files"])
     assert {"index.faiss", "passages.jsonl", "documents.jsonl", "sentences.npy"} <= files
     assert {"lexical/data.csc.index.npy", "lexical/vocab.index.json"} <= files

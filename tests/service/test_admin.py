@@ -8,8 +8,8 @@ import pytest
 from indexer.embedding import SentenceTransformerEmbedder
 from service.admin import token_matches
 from service.app import create_app
+from service.harness import live_server, wait_until
 from service.settings import Settings
-from tests.support import live_server, wait_for
 
 
 def test_token_comparison() -> None:
@@ -57,7 +57,7 @@ def test_reindex_runs_once_and_swaps(fresh_settings: Settings, embedder: Sentenc
         job = first.json()["job"]
         if second.json()["job"] == job:  # the first was still running: we were handed the same job
             assert second.json()["new"] is False
-        done = wait_for(
+        done = wait_until(
             lambda: (
                 (s := httpx.get(f"{url}/api/admin/reindex/{job}", headers=auth).json())["state"] != "running"
                 and s
@@ -65,7 +65,7 @@ def test_reindex_runs_once_and_swaps(fresh_settings: Settings, embedder: Sentenc
         )
         assert done["state"] == "succeeded", done
         assert done["summary"]["documents"] == 2
-        wait_for(lambda: httpx.get(f"{url}/readyz").json()["generation"] != before)
+        wait_until(lambda: httpx.get(f"{url}/readyz").json()["generation"] != before)
         hits = httpx.get(f"{url}/api/search", params={"q": "how many umbrellas", "k": 1}).json()["results"]
         assert hits[0]["document"] == "new.txt"
         assert httpx.get(f"{url}/api/admin/reindex/nope", headers=auth).status_code == 404
@@ -83,11 +83,11 @@ def test_jobs_are_shared_by_worker_processes(fresh_settings: Settings) -> None:
     assert new and not new_again
     assert again.job_id == job.job_id
     assert (seen := second.get(job.job_id)) is not None and seen.state in {"running", "succeeded"}
-    done = wait_for(lambda: (s := second.get(job.job_id)) is not None and s.state != "running" and s, 300)
+    done = wait_until(lambda: (s := second.get(job.job_id)) is not None and s.state != "running" and s, 300)
     assert done.state == "succeeded", done.error
     assert done.summary is not None and done.summary["documents"] == 1
     # The worker that ran the build reloads at once (just after the record is final); others poll CURRENT.
-    wait_for(lambda: swapped)
+    wait_until(lambda: swapped)
     assert swapped == ["first"]
     assert second.get("../../CURRENT") is None and second.get("0" * 16) is None
 
@@ -106,4 +106,4 @@ def test_a_job_cut_off_by_a_dead_process_reports_failed(fresh_settings: Settings
     assert cut is not None and cut.state == "failed" and cut.error is not None and "interrupted" in cut.error
     job, new = jobs.start()
     assert new and job.job_id != "0123456789abcdef"
-    wait_for(lambda: (s := jobs.get(job.job_id)) is not None and s.state != "running", 300)
+    wait_until(lambda: (s := jobs.get(job.job_id)) is not None and s.state != "running", 300)

@@ -1,4 +1,6 @@
-"""The JSON API over real HTTP on 127.0.0.1: the contract's answers, every validation error, readiness."""
+"""The JSON API contract over real HTTP on 127.0.0.1 (the real app and uvicorn, the fake embedder): the
+answer's shape, every validation error, readiness, metrics. What the answers say is tested with the real
+model in test_answers.py."""
 
 from __future__ import annotations
 
@@ -8,19 +10,20 @@ from pathlib import Path
 import httpx
 import pytest
 
-from indexer.embedding import SentenceTransformerEmbedder
 from service.app import create_app
+from service.harness import live_server
 from service.settings import Settings
-from tests.support import ESSAY, live_server
+from tests.corpus import ESSAY
+from tests.fakes import FakeEmbedder
 
 
 @pytest.fixture(scope="module")
-def base(essay_settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[str]:
-    with live_server(create_app(essay_settings, embedder)) as url:
+def base(fake_essay_settings: Settings, fake: FakeEmbedder) -> Iterator[str]:
+    with live_server(create_app(fake_essay_settings, fake)) as url:
         yield url
 
 
-def test_search_answers_the_contract(base: str, essay_settings: Settings) -> None:
+def test_search_answers_the_contract(base: str, fake_essay_settings: Settings) -> None:
     r = httpx.get(f"{base}/api/search", params={"q": "How long did the Paris Commune last", "k": 5})
     assert r.status_code == 200
     body = r.json()
@@ -28,7 +31,7 @@ def test_search_answers_the_contract(base: str, essay_settings: Settings) -> Non
     assert body["mode"] == "hybrid" and body["low_confidence"] is False
     assert set(body["index"]) == {"generation", "model", "passages"}
     assert body["took_ms"] >= 0 and len(body["results"]) == 5
-    document = (essay_settings.corpus_dir / ESSAY).read_text()
+    document = (fake_essay_settings.corpus_dir / ESSAY).read_text()
     scores = [res["score"] for res in body["results"]]
     assert scores == sorted(scores, reverse=True)
     for rank, res in enumerate(body["results"], 1):
@@ -36,8 +39,8 @@ def test_search_answers_the_contract(base: str, essay_settings: Settings) -> Non
         assert document[res["start"] : res["end"]] == res["text"]
         hl = res["highlight"]
         assert 0 <= hl["start"] < hl["end"] <= len(res["text"])
-        assert {"passage_id", "title", "heading"} <= set(res)
-    assert any("For 76 days" in res["text"] for res in body["results"][:3])
+        assert {"passage_id", "title", "heading", "paragraph", "footnote", "footnotes", "scores"} <= set(res)
+        assert res["title"].startswith("The Paris Commune in Perspective")
 
 
 def test_post_search_equals_get(base: str) -> None:
@@ -74,13 +77,7 @@ def test_every_mode_answers(base: str, mode: str) -> None:
     r = httpx.get(
         f"{base}/api/search", params={"q": "Who attacked Paris to crush the Commune?", "mode": mode}
     )
-    assert r.status_code == 200 and r.json()["mode"] == mode
-    assert "Versailles" in r.json()["results"][0]["text"]
-
-
-def test_off_topic_question_is_flagged_but_still_answered(base: str) -> None:
-    body = httpx.get(f"{base}/api/search", params={"q": "What is the boiling point of water?"}).json()
-    assert body["low_confidence"] is True and len(body["results"]) == 5
+    assert r.status_code == 200 and r.json()["mode"] == mode and r.json()["results"]
 
 
 @pytest.mark.parametrize(("params", "message"), BAD_GET)
@@ -127,9 +124,9 @@ def test_health_readiness_metrics_and_headers(base: str) -> None:
     assert "default-src 'self'" in metrics.headers["content-security-policy"]
 
 
-def test_not_ready_without_an_index(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_not_ready_without_an_index(tmp_path: Path, fake: FakeEmbedder) -> None:
     settings = Settings(corpus_dir=tmp_path, index_dir=tmp_path / "index", reload_interval=0.1)
-    with live_server(create_app(settings, embedder), wait_ready=False) as url:
+    with live_server(create_app(settings, fake), wait_ready=False) as url:
         ready = httpx.get(f"{url}/readyz")
         assert ready.status_code == 503 and "no published generation" in ready.json()["error"]
         r = httpx.get(f"{url}/api/search", params={"q": "anything"})
@@ -146,25 +143,6 @@ def test_documents_route_serves_only_indexed_documents(base: str) -> None:
     ]:
         r = httpx.get(base + path)
         assert r.status_code == 404, path
-
-
-def test_service_embeds_queries_with_the_onnx_export(fresh_settings: Settings) -> None:
-    """The real start-up path: `python -m indexer build` exports the encoder, the app loads it (no torch)."""
-    from tests.support import run_indexer
-
-    done = run_indexer(["build", "--no-progress"], fresh_settings)
-    assert done.returncode == 0, done.stderr
-    app = create_app(fresh_settings)
-    with live_server(app, wait_ready=False) as url:
-        # The first connection the server accepts is already answered by a loaded model and index: a
-        # worker process that is still starting never takes requests (it would answer them 503).
-        assert httpx.get(f"{url}/readyz").status_code == 200
-        body = httpx.get(f"{url}/api/search", params={"q": "How long did the Paris Commune last"}).json()
-        assert any("For 76 days" in r["text"] for r in body["results"][:3])
-        assert httpx.get(f"{url}/readyz").json()["query_encoder"] == "onnxruntime model.int8.onnx"
-    for choice, label in (("onnx", "onnxruntime model.onnx"), ("torch", "sentence-transformers (PyTorch)")):
-        with live_server(create_app(fresh_settings.replace(query_encoder=choice))) as url:
-            assert httpx.get(f"{url}/readyz").json()["query_encoder"] == label
 
 
 def test_page_reports_bad_input_as_a_page(base: str) -> None:

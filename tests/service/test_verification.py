@@ -11,8 +11,9 @@ from indexer import store
 from indexer.build import build
 from indexer.embedding import SentenceTransformerEmbedder
 from service.app import create_app
+from service.harness import live_server, wait_until
 from service.settings import Settings
-from tests.support import FakeEmbedder, live_server, wait_for
+from tests.fakes import FakeEmbedder
 
 
 def _publish_corrupt_copy(settings: Settings, victim: str) -> str:
@@ -36,14 +37,14 @@ def test_corrupt_generation_is_refused_and_old_one_keeps_serving(
     good = build(fresh_settings, lambda: embedder, info=embedder.info, progress=False).generation
     with live_server(create_app(fresh_settings, embedder)) as url:
         bad = _publish_corrupt_copy(fresh_settings, victim)
-        ready = wait_for(lambda: (r := httpx.get(f"{url}/readyz").json()).get("rejected") and r)
+        ready = wait_until(lambda: (r := httpx.get(f"{url}/readyz").json()).get("rejected") and r)
         assert ready["generation"] == good
         assert f"checksum of {victim}" in ready["rejected"][bad]
         answer = httpx.get(f"{url}/api/search", params={"q": "How long did the Paris Commune last"})
         assert answer.status_code == 200 and answer.json()["index"]["generation"] == good
         # A good generation published afterwards is picked up.
         newer = build(fresh_settings, lambda: embedder, info=embedder.info, progress=False).generation
-        wait_for(lambda: httpx.get(f"{url}/readyz").json()["generation"] == newer)
+        wait_until(lambda: httpx.get(f"{url}/readyz").json()["generation"] == newer)
 
 
 def test_generation_of_another_model_is_refused(
@@ -53,6 +54,6 @@ def test_generation_of_another_model_is_refused(
     with live_server(create_app(fresh_settings, embedder)) as url:
         fake = FakeEmbedder(dim=384)
         foreign = build(fresh_settings, lambda: fake, info=fake.info, progress=False).generation
-        ready = wait_for(lambda: (r := httpx.get(f"{url}/readyz").json()).get("rejected") and r)
+        ready = wait_until(lambda: (r := httpx.get(f"{url}/readyz").json()).get("rejected") and r)
         assert ready["generation"] == good and "not the model" in ready["rejected"][foreign]
         assert httpx.get(f"{url}/api/search", params={"q": "soviets"}).json()["index"]["generation"] == good

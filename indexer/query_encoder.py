@@ -1,24 +1,29 @@
-"""Owns the ONNX query encoders: exporting the model once (needs torch), quantising it to int8, and
-embedding with onnxruntime.
+"""Owns the query encoder: exporting the model to ONNX once (needs torch), quantising it to int8,
+checksums, embedding with onnxruntime, and choosing what serves queries (with its fall-backs).
 
-The service embeds queries through this path, which imports only onnxruntime and tokenizers (0.2 s instead
+The service embeds queries through ONNX, which imports only onnxruntime and tokenizers (0.2 s instead
 of about 10 s for torch and sentence-transformers). Export checks that the graph reproduces the
 sentence-transformers vectors before it is used, so both sides embed with the same model.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-import threading
-from collections import OrderedDict
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-from indexer.embedding import Embedder, ModelError, ModelInfo
+from indexer.crash_points import crash_point
+from indexer.embedding import Embedder, ModelError, ModelInfo, SentenceTransformerEmbedder
 from indexer.store import sha256_file, write_atomic
+
+log = logging.getLogger("indexer.query_encoder")
+Choice = Literal["auto", "int8", "onnx", "torch"]
 
 ONNX_NAME = "model.onnx"
 INT8_NAME = "model.int8.onnx"
@@ -64,16 +69,19 @@ def _accept(tmp: Path, dest: Path, info: ModelInfo, reference: Embedder, minimum
         raise RuntimeError(f"{what} disagrees with sentence-transformers (cosine {worst:.5f})")
     with tmp.open("rb") as fh:
         os.fsync(fh.fileno())
+    crash_point("export-temp-written")
     os.replace(tmp, dest)
     write_atomic(checksum_path(dest), sha256_file(dest))  # last: it marks the encoder complete
     return dest
 
 
 def _temporary(dest: Path) -> Path:
+    """A private temporary name beside `dest`. Callers hold the index's build lock, so any earlier
+    temporary of this file was left by a killed export and is safe to remove."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    for stale in dest.parent.glob("*.tmp"):  # left by an export that was killed
+    for stale in dest.parent.glob(f"{dest.stem}.*.tmp"):
         stale.unlink(missing_ok=True)
-    return dest.with_suffix(f".{os.getpid()}.tmp")
+    return dest.with_name(f"{dest.stem}.{os.getpid()}.tmp")
 
 
 def quantize_onnx(info: ModelInfo, source: Path, dest: Path, reference: Embedder) -> Path:
@@ -153,30 +161,53 @@ class OnnxEmbedder:
         return out
 
 
-class QueryCache:
-    """An LRU cache of query vectors in front of an embedder (repeated questions skip the model)."""
+def ensure_query_encoders(index_dir: Path, info: ModelInfo, get_embedder: Callable[[], Embedder]) -> str:
+    """Make the float32 and int8 query encoders for this model unless they exist; call under the build
+    lock. Returns what happened, for the build summary ("reused", "exported in 12.9 s", "failed: ...")."""
+    fp32, int8 = onnx_path(index_dir, info), onnx_path(index_dir, info, int8=True)
+    if is_complete(fp32) and is_complete(int8):
+        return "reused"
+    started = time.perf_counter()
+    log.info("phase exporting the query encoder: %s", fp32.parent)
+    try:
+        if not is_complete(fp32):
+            export_onnx(info, fp32, get_embedder())
+        quantize_onnx(info, fp32, int8, get_embedder())
+    except Exception as exc:  # the index is published either way; the service falls back to PyTorch
+        log.warning("query encoder export failed (%s); the service uses what exists, else PyTorch", exc)
+        return f"failed ({exc})"
+    return f"exported in {time.perf_counter() - started:.1f} s"
 
-    def __init__(self, inner: Embedder, size: int = 1024) -> None:
-        self.inner, self.info, self.size = inner, inner.info, size
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = self.misses = 0
 
-    def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        if len(texts) != 1 or self.size == 0:
-            return self.inner.embed(texts, batch_size)
-        key = texts[0]
-        with self._lock:
-            vector = self._cache.get(key)
-            if vector is not None:
-                self._cache.move_to_end(key)
-                self.hits += 1
-                return vector[None, :]
-        vector = self.inner.embed(texts)[0]
-        vector.setflags(write=False)
-        with self._lock:
-            self.misses += 1
-            self._cache[key] = vector
-            if len(self._cache) > self.size:
-                self._cache.popitem(last=False)
-        return vector[None, :]
+@dataclass(slots=True)
+class ChosenEncoder:
+    """The encoder that serves queries, and every better one that was refused, with the reason."""
+
+    embedder: Embedder
+    label: str
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+def choose_query_encoder(index_dir: Path, info: ModelInfo, choice: Choice, threads: int = 0) -> ChosenEncoder:
+    """`auto`: the int8 graph (fastest, same dev metrics), else float32 ONNX, else PyTorch; a missing or
+    damaged file is skipped with its reason. `int8`/`onnx`: that graph or ModelError. `torch`: PyTorch."""
+    order = {"auto": ["int8", "onnx"], "int8": ["int8"], "onnx": ["onnx"], "torch": []}[choice]
+    refused: dict[str, str] = {}
+    for kind in order:
+        path = onnx_path(index_dir, info, int8=kind == "int8")
+        try:
+            if not is_complete(path):
+                raise ModelError(f"no {path.name} under {path.parent}: `make index` makes one")
+            embedder = OnnxEmbedder(info, verified(path), threads=threads or 1)
+        except Exception as exc:  # a bad file must not stop the service while a fall-back exists
+            if choice != "auto":
+                raise ModelError(f"{kind} query encoder unusable: {exc}") from exc
+            refused[kind] = str(exc)
+            log.warning("query encoder %s refused: %s", kind, exc)
+            continue
+        return ChosenEncoder(embedder, embedder.label, refused)
+    # One torch thread per request thread: on 2 cores more threads only contend.
+    torch_embedder = SentenceTransformerEmbedder(info, threads or 1)
+    if refused:
+        log.warning("serving queries with PyTorch: no usable ONNX query encoder")
+    return ChosenEncoder(torch_embedder, torch_embedder.label, refused)

@@ -1,18 +1,29 @@
-"""The ONNX query encoder reproduces sentence-transformers, so generations and queries share one model."""
+"""The ONNX query encoder reproduces sentence-transformers, so generations and queries share one model;
+a damaged encoder file is refused and the next one serves."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from indexer.embedding import SentenceTransformerEmbedder
-from indexer.evaluation import load_questions
-from indexer.onnx_encoder import OnnxEmbedder, QueryCache, export_onnx, quantize_onnx
+from evaluation.metrics import evaluate_questions
+from evaluation.questions import load_questions
+from indexer.embedding import ModelError, SentenceTransformerEmbedder, model_info
+from indexer.query_encoder import (
+    OnnxEmbedder,
+    choose_query_encoder,
+    export_onnx,
+    onnx_path,
+    quantize_onnx,
+)
 from indexer.search import Searcher
 from indexer.store import Generation
-from tests.support import SHARED, FakeEmbedder
+from service.settings import Settings
+from tests.corpus import DEV_QUESTIONS
+from tests.fakes import FakeEmbedder
 
 QUESTIONS = ["How long did the Paris Commune last?", "K. Venu", "What did Lenin say about cogwheels?"]
 
@@ -36,8 +47,7 @@ def int8(onnx_file: Path, embedder: SentenceTransformerEmbedder) -> OnnxEmbedder
 def test_onnx_vectors_equal_sentence_transformers(
     onnx: OnnxEmbedder, embedder: SentenceTransformerEmbedder
 ) -> None:
-    dev = SHARED / "eval" / "seed-dev.jsonl"
-    texts = QUESTIONS + ([q.question for q in load_questions(dev)] if dev.exists() else [])
+    texts = QUESTIONS + [q.question for q in load_questions(DEV_QUESTIONS)]
     texts.append("word " * 400)  # longer than the model's limit: both truncate at max_seq_length
     got, want = onnx.embed(texts), embedder.embed(texts)
     assert got.shape == want.shape
@@ -49,8 +59,8 @@ def test_same_answers_with_either_encoder(
     onnx: OnnxEmbedder, embedder: SentenceTransformerEmbedder, essay_generation: Generation
 ) -> None:
     for q in QUESTIONS:
-        a = [h.passage["passage_id"] for h in Searcher(essay_generation, onnx).search(q, 10).hits]
-        b = [h.passage["passage_id"] for h in Searcher(essay_generation, embedder).search(q, 10).hits]
+        a = [h.passage.passage_id for h in Searcher(essay_generation, onnx).search(q, 10).hits]
+        b = [h.passage.passage_id for h in Searcher(essay_generation, embedder).search(q, 10).hits]
         assert a == b
 
 
@@ -58,10 +68,7 @@ def test_int8_encoder_keeps_the_dev_metrics(
     int8: OnnxEmbedder, embedder: SentenceTransformerEmbedder, essay_generation: Generation
 ) -> None:
     """The quantised query encoder (the service's default) answers the dev questions as well as PyTorch."""
-    from indexer.evaluation import evaluate_questions
-
-    dev = SHARED / "eval" / "seed-dev.jsonl"
-    questions = load_questions(dev)
+    questions = load_questions(DEV_QUESTIONS)
     reports = {}
     for name, encoder in (("int8", int8), ("torch", embedder)):
         for mode in ("dense", "hybrid"):
@@ -69,9 +76,7 @@ def test_int8_encoder_keeps_the_dev_metrics(
             reports[name, mode] = evaluate_questions(
                 questions,
                 essay_generation.passages,
-                lambda q, k, s=searcher, m=mode: [
-                    h.passage["passage_id"] for h in s.search(q, k, None, m).hits
-                ],
+                lambda q, k, s=searcher, m=mode: [h.passage.passage_id for h in s.search(q, k, None, m).hits],
             ).metrics
     for mode in ("dense", "hybrid"):
         for metric, value in reports["torch", mode].items():
@@ -87,14 +92,25 @@ def test_export_refuses_a_graph_that_disagrees(tmp_path: Path, embedder: Sentenc
     assert not (tmp_path / "model.onnx").exists()
 
 
-def test_query_cache_returns_the_same_vector_without_the_model() -> None:
-    fake = FakeEmbedder()
-    cache = QueryCache(fake, size=2)
-    first = cache.embed(["alpha beta"])
-    again = cache.embed(["alpha beta"])
-    np.testing.assert_array_equal(first, again)
-    assert fake.calls == [1] and cache.hits == 1
-    cache.embed(["gamma"])
-    cache.embed(["delta"])  # evicts "alpha beta" (size 2)
-    cache.embed(["alpha beta"])
-    assert fake.calls == [1, 1, 1, 1]
+def _flip_a_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def test_a_damaged_int8_file_falls_back_to_float32_then_pytorch(
+    cli_index: tuple[Settings, str], tmp_path: Path
+) -> None:
+    settings, _ = cli_index
+    info = model_info(settings.model)
+    models = tmp_path / "index"
+    shutil.copytree(settings.index_dir / "models", models / "models")
+    _flip_a_byte(onnx_path(models, info, int8=True))
+    chosen = choose_query_encoder(models, info, "auto")
+    assert chosen.label == "onnxruntime model.onnx"
+    assert "checksum" in chosen.refused["int8"] and set(chosen.refused) == {"int8"}
+    _flip_a_byte(onnx_path(models, info))
+    chosen = choose_query_encoder(models, info, "auto")
+    assert chosen.label == "sentence-transformers (PyTorch)" and set(chosen.refused) == {"int8", "onnx"}
+    with pytest.raises(ModelError, match="checksum"):
+        choose_query_encoder(models, info, "int8")

@@ -1,52 +1,13 @@
-"""Owns retrieval evaluation: questions with evidence spans, relevance by span match, metrics (ranx)."""
+"""Owns the retrieval metrics: ranking every question and scoring the runs with ranx."""
 
 from __future__ import annotations
 
-import json
-import re
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-_QUOTES = str.maketrans({c: '"' for c in "\"'`´‘’‚‛“”„‟″′«»"})
-
-
-def normalise(text: str) -> str:
-    """Lower case, one quote character for every quote style, single spaces: how evidence is matched."""
-    return re.sub(r"\s+", " ", text.translate(_QUOTES).lower()).strip()
-
-
-@dataclass(frozen=True, slots=True)
-class Question:
-    qid: str
-    question: str
-    evidence: tuple[str, ...]
-
-
-class EvalFileError(ValueError):
-    """The question file is malformed."""
-
-
-def load_questions(path: Path) -> list[Question]:
-    questions: list[Question] = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            questions.append(Question(str(row["id"]), str(row["question"]), tuple(row["evidence"])))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise EvalFileError(f"{path}:{n}: expected {{id, question, evidence: [..]}} ({exc})") from None
-    return questions
-
-
-def relevant_passages(question: Question, passages: Sequence[dict[str, Any]]) -> set[str]:
-    """Passages containing one of the question's evidence spans (case, whitespace and quotes ignored)."""
-    spans = [normalise(e) for e in question.evidence]
-    return {p["passage_id"] for p in passages if any(s in normalise(p["text"]) for s in spans)}
-
+from evaluation.questions import Question, relevant_passages
+from indexer.store import StoredPassage
 
 DEV_METRICS = ("hit_rate@1", "hit_rate@5", "hit_rate@10", "mrr@10")
 METRIC_LABELS = {
@@ -93,7 +54,7 @@ class EvalReport:
 
 def evaluate_questions(
     questions: Sequence[Question],
-    passages: Sequence[dict[str, Any]],
+    passages: Sequence[StoredPassage],
     search: Callable[[str, int], list[str]],
     metrics: Sequence[str] = DEV_METRICS,
 ) -> EvalReport:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from evaluation.metrics import evaluate_questions
+from evaluation.questions import Question, load_lines, load_questions, normalise, relevant_passages
 from indexer.embedding import SentenceTransformerEmbedder
-from indexer.evaluation import Question, evaluate_questions, load_questions, normalise, relevant_passages
 from indexer.search import Searcher
-from indexer.store import Generation
-from tests.support import SHARED
+from indexer.store import Generation, StoredPassage
+from tests.corpus import DEV_QUESTIONS, OFF_TOPIC
+
+
+def passage(pid: str, text: str) -> StoredPassage:
+    return StoredPassage(pid, "doc.txt", 0, len(text), text, None, 0, (), 0, None, ())
 
 
 def test_normalise_ignores_case_whitespace_and_quote_style() -> None:
@@ -16,16 +21,13 @@ def test_normalise_ignores_case_whitespace_and_quote_style() -> None:
 
 
 def test_relevance_is_evidence_containment() -> None:
-    passages = [
-        {"passage_id": "a", "text": "He said `all power to the Soviets.'"},
-        {"passage_id": "b", "text": "Nothing here."},
-    ]
+    passages = [passage("a", "He said `all power to the Soviets.'"), passage("b", "Nothing here.")]
     q = Question("q", "?", ("ALL POWER to the soviets",))
     assert relevant_passages(q, passages) == {"a"}
 
 
 def test_metrics_from_ranked_lists() -> None:
-    passages = [{"passage_id": p, "text": t} for p, t in [("a", "alpha"), ("b", "beta"), ("c", "gamma")]]
+    passages = [passage(p, t) for p, t in [("a", "alpha"), ("b", "beta"), ("c", "gamma")]]
     questions = [Question("1", "first", ("alpha",)), Question("2", "second", ("gamma",))]
     ranking = {"first": ["a", "b"], "second": ["b", "a", "c"]}
     report = evaluate_questions(questions, passages, lambda q, k: ranking[q][:k])
@@ -33,16 +35,22 @@ def test_metrics_from_ranked_lists() -> None:
     assert report.metrics["mrr@10"] == pytest.approx((1 + 1 / 3) / 2)
 
 
-@pytest.mark.skipif(not (SHARED / "eval" / "seed-dev.jsonl").exists(), reason="needs ../shared")
+def test_the_question_files_are_in_the_repository() -> None:
+    questions = load_questions(DEV_QUESTIONS)
+    assert len(questions) == 20 and all(q.evidence for q in questions)
+    assert len({q.qid for q in questions}) == len(questions)
+    assert len(load_lines(OFF_TOPIC)) >= 25
+
+
 def test_dev_questions_find_their_evidence_in_the_top_five(
     essay_generation: Generation, embedder: SentenceTransformerEmbedder
 ) -> None:
     searcher = Searcher(essay_generation, embedder)
-    questions = load_questions(SHARED / "eval" / "seed-dev.jsonl")
+    questions = load_questions(DEV_QUESTIONS)
     report = evaluate_questions(
         questions,
         essay_generation.passages,
-        lambda q, k: [h.passage["passage_id"] for h in searcher.search(q, k).hits],
+        lambda q, k: [h.passage.passage_id for h in searcher.search(q, k).hits],
     )
     assert not report.unanswerable
     assert report.metrics["hit_rate@5"] * len(questions) >= 18, report.render()

@@ -1,20 +1,24 @@
-"""Owns the evaluation suite behind `make eval`: ranking configurations on the dev set and on SciFact."""
+"""Owns the evaluation suite behind `make eval`: ranking configurations on the essay's questions and on
+SciFact (when its folder is there), and how often off-topic questions are flagged `low_confidence`."""
 
 from __future__ import annotations
 
 import json
 import platform
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from evaluation.metrics import METRIC_LABELS, evaluate_questions, ir_metrics
+from evaluation.questions import load_lines, load_questions
 from indexer import store
 from indexer.build import build
 from indexer.embedding import Embedder
-from indexer.evaluation import METRIC_LABELS, evaluate_questions, ir_metrics, load_questions
-from indexer.search import Ranking, Searcher
+from indexer.ranking import Ranking
+from indexer.search import Searcher
 from indexer.settings import IndexSettings
 
 METRICS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")
@@ -67,7 +71,7 @@ def dev_table(
     for config in configs:
 
         def ask(q: str, k: int, ranking: Ranking = config.ranking) -> list[str]:
-            return [h.passage["passage_id"] for h in searcher.search(q, k, ranking=ranking).hits]
+            return [h.passage.passage_id for h in searcher.search(q, k, ranking=ranking).hits]
 
         report = evaluate_questions(questions, searcher.generation.passages, ask, DEV_METRICS)
         rows.append((config.name, report.metrics))
@@ -112,13 +116,19 @@ def scifact_table(
         for qid in qrels:
             docs: list[str] = []
             for hit in searcher.search(queries[qid], 100, ranking=wide).hits:
-                doc = hit.passage["doc_id"].removesuffix(".txt")
+                doc = hit.passage.doc_id.removesuffix(".txt")
                 if doc not in docs:
                     docs.append(doc)
             ranked[qid] = docs[:10]
         ms = (time.perf_counter() - started) * 1000 / max(1, len(qrels))
         rows.append((config.name, ir_metrics(qrels, ranked, METRICS), ms))
     return rows
+
+
+def low_confidence_rates(searcher: Searcher, in_domain: list[str], off_topic: list[str]) -> tuple[int, int]:
+    """How many in-domain and how many off-topic questions the default ranking flags low_confidence."""
+    flagged = [sum(searcher.search(q, 5).low_confidence for q in qs) for qs in (in_domain, off_topic)]
+    return flagged[0], flagged[1]
 
 
 def _fmt(rows: list[tuple[str, dict[str, float]]], metrics: tuple[str, ...]) -> list[str]:
@@ -132,15 +142,18 @@ def run_suite(
     settings: IndexSettings,
     embedder_factory: Callable[[], Embedder],
     dev_file: Path,
+    off_topic_file: Path | None,
     scifact: Path | None,
     work_dir: Path,
     out: Path | None,
+    say: Callable[[str], None] = print,
 ) -> str:
     embedder = embedder_factory()
     build(settings, lambda: embedder, info=embedder.info, progress=False)
     default = settings.ranking()
     configs = configurations(default)
-    dev = dev_table(_searcher(settings, embedder), dev_file, configs)
+    searcher = _searcher(settings, embedder)
+    dev = dev_table(searcher, dev_file, configs)
     lines = [
         "# Evaluation",
         "",
@@ -154,12 +167,28 @@ def run_suite(
         "",
         *_fmt(dev, DEV_METRICS),
     ]
-    if scifact is not None and (scifact / "corpus.jsonl").exists():
+    if off_topic_file is not None:
+        in_domain = [q.question for q in load_questions(dev_file)]
+        off_topic = load_lines(off_topic_file)
+        flagged_in, flagged_off = low_confidence_rates(searcher, in_domain, off_topic)
+        lines += [
+            "",
+            "## Nothing answers this (`low_confidence`, default ranking)",
+            "",
+            f"- in-domain questions flagged: {flagged_in} of {len(in_domain)} (`{dev_file.name}`)",
+            f"- off-topic questions flagged: {flagged_off} of {len(off_topic)} (`{off_topic_file.name}`)",
+        ]
+    if scifact is None or not (scifact / "corpus.jsonl").exists():
+        # Its licence keeps SciFact out of the repository: without it, the essay evaluation still runs.
+        note = f"SciFact: no collection at {scifact} (set SCIFACT=<folder>); essay evaluation only"
+        say(note)
+        lines += ["", f"_{note}._"]
+    else:
         sci_settings = settings.replace(
             corpus_dir=work_dir / "scifact-corpus", index_dir=work_dir / "scifact-index"
         )
         prepare_scifact(scifact, sci_settings.corpus_dir)
-        summary = build(sci_settings, lambda: embedder, info=embedder.info, progress=True)
+        summary = build(sci_settings, lambda: embedder, info=embedder.info, progress=sys.stderr.isatty())
         sci = scifact_table(_searcher(sci_settings, embedder), scifact, configs)
         lines += [
             "",

@@ -1,0 +1,81 @@
+"""Owns the evaluation command line: `python -m evaluation questions FILE` and `... suite`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from evaluation.metrics import evaluate_questions
+from evaluation.questions import EvalFileError, load_questions
+from indexer import console, store
+from indexer.embedding import ModelError, SentenceTransformerEmbedder, model_info
+from indexer.settings import IndexSettings, SettingsError
+
+REPO = Path(__file__).resolve().parent.parent
+DEV_QUESTIONS = REPO / "eval" / "questions" / "seed-dev.jsonl"
+OFF_TOPIC = REPO / "eval" / "questions" / "out-of-domain.txt"
+
+
+def cmd_questions(settings: IndexSettings, args: argparse.Namespace) -> int:
+    from indexer.search import Searcher
+
+    info = model_info(settings.model)
+    generation = store.open_current(settings.index_dir, info.fingerprint, info.dim)
+    searcher = Searcher(generation, SentenceTransformerEmbedder(info, settings.threads), settings.ranking())
+    report = evaluate_questions(
+        load_questions(Path(args.file)),
+        generation.passages,
+        lambda q, k: [h.passage.passage_id for h in searcher.search(q, k).hits],
+    )
+    print(f"{args.file}: {len(generation.passages)} passages, generation {generation.name}")
+    print(report.render())
+    return 0
+
+
+def cmd_suite(settings: IndexSettings, args: argparse.Namespace) -> int:
+    from evaluation.suite import run_suite
+
+    info = model_info(settings.model)
+    print(
+        run_suite(
+            settings,
+            lambda: SentenceTransformerEmbedder(info, settings.threads),
+            Path(args.dev),
+            Path(args.off_topic) if args.off_topic else None,
+            Path(args.scifact) if args.scifact else None,
+            Path(args.work),
+            Path(args.out) if args.out else None,
+            say=lambda line: print(line, file=sys.stderr),
+        )
+    )
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m evaluation", description="Measure retrieval quality.")
+    ap.add_argument("-v", "--verbose", action="store_true", help="also print third-party warnings and logs")
+    sub = ap.add_subparsers(dest="command", required=True)
+    q = sub.add_parser("questions", help="Recall@1/5/10 and MRR@10 of the served index on a question file")
+    q.add_argument("file", nargs="?", default=str(DEV_QUESTIONS), help="JSONL {id, question, evidence}")
+    q.set_defaults(run=cmd_questions)
+    s = sub.add_parser("suite", help="ranking configurations on the essay questions and SciFact; a report")
+    s.add_argument("--dev", default=str(DEV_QUESTIONS), help="questions with evidence (JSONL)")
+    s.add_argument("--off-topic", default=str(OFF_TOPIC), help="questions the corpus does not answer")
+    s.add_argument("--scifact", help="folder of the BEIR SciFact collection; absent: essay only")
+    s.add_argument("--work", default="var/eval", help="where the SciFact corpus copy and index are kept")
+    s.add_argument("--out", help="write the Markdown report here")
+    s.set_defaults(run=cmd_suite)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    console.configure(verbose=args.verbose)
+    try:
+        return int(args.run(IndexSettings.from_env(os.environ), args))
+    except (store.GenerationError, ModelError, SettingsError, EvalFileError, OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

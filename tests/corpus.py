@@ -1,0 +1,36 @@
+"""Where the tests' data lives (all inside the repository) and how a test runs the indexer's CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+ESSAY = "paris-commune-in-perspective.txt"
+DEV_QUESTIONS = REPO / "eval" / "questions" / "seed-dev.jsonl"
+OFF_TOPIC = REPO / "eval" / "questions" / "out-of-domain.txt"
+
+
+def copy_seeds(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(SEEDS / ESSAY, dest / ESSAY)
+    return dest
+
+
+def run_indexer(
+    args: list[str], settings: Any, timeout: float = 600, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`python -m indexer ARGS` in a child process, with `settings` passed as SEMSEARCH_* variables."""
+    return subprocess.run(
+        [sys.executable, "-m", "indexer", *args],
+        cwd=REPO,
+        env={**os.environ, **settings.as_env(), **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
