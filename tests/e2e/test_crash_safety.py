@@ -1,135 +1,133 @@
-"""SIGKILL the build at 24 moments across its phases: the service keeps answering from a verified
-generation, `python -m indexer verify` passes after every kill, and the next build succeeds."""
+"""SIGKILL the build at every named moment of its phases (deterministically: the build kills itself at the
+point a test names), then at a few random moments with the real model: the service keeps answering from a
+verified generation, verification passes after every kill, and the next build succeeds and cleans up."""
 
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 
 import httpx
+import pytest
 
 from indexer import store
 from indexer.build import build
-from indexer.embedding import SentenceTransformerEmbedder
+from indexer.crash_points import KILL_AT, POINTS
+from indexer.embedding import model_info
+from indexer.query_encoder import is_complete, onnx_path
 from service.app import create_app
 from service.harness import live_server
 from service.settings import Settings
 from tests.corpus import REPO
-
-# (phase line printed by the build, seconds to wait after it before SIGKILL)
-KILL_POINTS = [
-    ("phase loading", 0.0),
-    ("phase loading", 0.01),
-    ("phase chunking", 0.0),
-    ("phase chunking", 0.02),
-    ("phase embedding: ", 0.0),
-    ("phase embedding: ", 0.05),
-    ("phase embedding:", 0.5),
-    ("phase embedding:", 2.0),
-    ("phase embedding:", 4.0),
-    ("phase embedding:", 6.0),
-    ("phase embedding:", 8.0),
-    ("phase writing", 0.0),
-    ("phase writing", 0.002),
-    ("phase writing", 0.005),
-    ("phase writing", 0.01),
-    ("phase writing", 0.02),
-    ("phase writing", 0.05),
-    ("phase publishing", 0.0),
-    ("phase publishing", 0.0005),
-    ("phase publishing", 0.002),
-    ("phase publishing", 0.01),
-    ("phase pruning", 0.0),
-    ("phase pruning", 0.001),
-    ("phase pruning", 0.01),
-]
+from tests.fakes import FakeEmbedder
 
 
-def _env(settings: Settings) -> dict[str, str]:
-    return {
-        **os.environ,
-        "SEMSEARCH_CORPUS_DIR": str(settings.corpus_dir),
-        "SEMSEARCH_INDEX_DIR": str(settings.index_dir),
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
-def _kill_build_at(settings: Settings, phase: str, delay: float) -> bool:
-    """Start a build, SIGKILL it `delay` s after it prints `phase`; True if it was killed before finishing."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "indexer", "build", "--no-progress"],
+def _child(module: str, settings: Settings, **env: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", module, *(["build", "--no-progress"] if module == "indexer" else [])],
         cwd=REPO,
-        env=_env(settings),
+        env={**os.environ, **settings.as_env(), **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert proc.stderr is not None
-    for line in proc.stderr:
-        if line.startswith(phase):
-            time.sleep(delay)
-            proc.send_signal(signal.SIGKILL)
-            break
-    proc.wait(timeout=300)
-    return proc.returncode == -signal.SIGKILL
 
 
-def test_sigkill_at_any_moment_never_breaks_the_index(
-    fresh_settings: Settings, embedder: SentenceTransformerEmbedder
-) -> None:
-    build(fresh_settings, lambda: embedder, info=embedder.info, progress=False)
+def _add_text(settings: Settings, n: int) -> None:
+    """New text every round, so each build has something to embed and write."""
+    (settings.corpus_dir / f"extra-{n}.txt").write_text(
+        "\n\n".join(f"Round {n}, note {i}: the delegates met on day {n * 100 + i}." for i in range(40))
+    )
+
+
+def _assert_whole(settings: Settings, fingerprint: str) -> None:
+    name = store.read_current(settings.index_dir)
+    assert name is not None
+    store.verify(store.generations_dir(settings.index_dir) / name, fingerprint)
+
+
+def _leftovers(settings: Settings) -> list[str]:
+    gens = store.generations_dir(settings.index_dir)
+    return [p.name for p in gens.iterdir() if p.name.startswith(store.TMP_PREFIX)]
+
+
+@pytest.fixture()
+def serving(fresh_settings: Settings, fake: FakeEmbedder) -> Iterator[tuple[Settings, list[str]]]:
+    """The fake-built essay served while the test works, queried in a loop; yields the failures seen."""
+    settings = fresh_settings.replace(keep_generations=1)  # every build also prunes
+    build(settings, lambda: fake, info=fake.info, progress=False)
     failures: list[str] = []
     stop = threading.Event()
-
-    with live_server(create_app(fresh_settings, embedder)) as url:
+    with live_server(create_app(settings, fake)) as url:
 
         def query_loop() -> None:
             with httpx.Client(base_url=url, timeout=30) as http:
                 while not stop.is_set():
                     r = http.get("/api/search", params={"q": "How long did the Paris Commune last"})
-                    if r.status_code != 200:
+                    if r.status_code != 200 or http.get("/readyz").status_code != 200:
                         failures.append(f"{r.status_code} {r.text[:200]}")
                     time.sleep(0.02)
 
         loop = threading.Thread(target=query_loop)
         loop.start()
         try:
-            killed = 0
-            for n, (phase, delay) in enumerate(KILL_POINTS):
-                # New text every round, so the build has something to embed and write.
-                extra = fresh_settings.corpus_dir / f"extra-{n}.txt"
-                extra.write_text(
-                    "\n\n".join(
-                        f"Round {n}, note {i}: the delegates met on day {n * 100 + i}." for i in range(40)
-                    )
-                )
-                killed += _kill_build_at(fresh_settings, phase, delay)
-                verified = subprocess.run(
-                    [sys.executable, "-m", "indexer", "verify"],
-                    cwd=REPO,
-                    env=_env(fresh_settings),
-                    capture_output=True,
-                    text=True,
-                    timeout=300,
-                )
-                assert verified.returncode == 0, f"after kill at {phase}+{delay}: {verified.stderr}"
-                ready = httpx.get(f"{url}/readyz")
-                assert ready.status_code == 200, ready.text
-            assert killed >= 20, f"only {killed} builds were killed before they finished"
+            yield settings, failures
         finally:
             stop.set()
             loop.join()
-        assert not failures, failures[:5]
-        final = build(fresh_settings, lambda: embedder, info=embedder.info, progress=False)
-        assert final.documents == 1 + len(KILL_POINTS)
-        leftovers = [
-            p.name
-            for p in store.generations_dir(fresh_settings.index_dir).iterdir()
-            if p.name.startswith(store.TMP_PREFIX)
-        ]
-        assert leftovers == []
-        store.verify(store.generations_dir(fresh_settings.index_dir) / final.generation)
+
+
+def test_a_kill_at_every_named_point_never_breaks_the_index(
+    serving: tuple[Settings, list[str]], fake: FakeEmbedder
+) -> None:
+    settings, failures = serving
+    points = [p for p in POINTS if p != "export-temp-written"]  # the fake build exports nothing
+    for n, point in enumerate(points):
+        _add_text(settings, n)
+        child = _child("tests.e2e.fake_build", settings, **{KILL_AT: point})
+        _, err = child.communicate(timeout=300)
+        assert child.returncode == -signal.SIGKILL, f"{point} was never reached: {err[-500:]}"
+        _assert_whole(settings, fake.info.fingerprint)
+    final = build(settings, lambda: fake, info=fake.info, progress=False)
+    assert final.documents == 1 + len(points)
+    assert _leftovers(settings) == []
+    _assert_whole(settings, fake.info.fingerprint)
+    assert not failures, failures[:5]
+
+
+@pytest.mark.slow
+def test_kills_of_the_real_build_and_its_export_never_break_the_index(fresh_settings: Settings) -> None:
+    """`python -m indexer build` with the real model: killed while exporting the query encoder, then at
+    random moments; each time the published index verifies, and the next build finishes the export."""
+    settings = fresh_settings.replace(query_encoder="auto")
+    info = model_info(settings.model)
+    assert _child("indexer", settings).wait(timeout=600) == 0
+    for path in onnx_path(settings.index_dir, info).parent.iterdir():
+        path.unlink()  # the next build exports again
+    _add_text(settings, 0)
+    child = _child("indexer", settings, **{KILL_AT: "export-temp-written"})
+    assert child.wait(timeout=600) == -signal.SIGKILL
+    _assert_whole(settings, info.fingerprint)
+    assert not is_complete(onnx_path(settings.index_dir, info, int8=True))
+    rng = random.Random(8)
+    for n in range(1, 4):
+        _add_text(settings, n)
+        child = _child("indexer", settings)
+        time.sleep(rng.uniform(0.5, 8.0))
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=60)
+        _assert_whole(settings, info.fingerprint)
+    done = _child("indexer", settings)
+    assert done.wait(timeout=600) == 0
+    _assert_whole(settings, info.fingerprint)
+    assert is_complete(onnx_path(settings.index_dir, info)) and is_complete(
+        onnx_path(settings.index_dir, info, int8=True)
+    )
+    assert _leftovers(settings) == []
+    assert not list(onnx_path(settings.index_dir, info).parent.glob("*.tmp"))

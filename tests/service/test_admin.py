@@ -10,6 +10,7 @@ from service.admin import token_matches
 from service.app import create_app
 from service.harness import live_server, wait_until
 from service.settings import Settings
+from tests.fakes import FakeEmbedder
 
 
 def test_token_comparison() -> None:
@@ -19,20 +20,18 @@ def test_token_comparison() -> None:
     assert not token_matches("s3cret", None)
 
 
-def test_admin_routes_are_off_without_a_token(
-    essay_settings: Settings, embedder: SentenceTransformerEmbedder
-) -> None:
-    with live_server(create_app(essay_settings, embedder)) as url:
+def test_admin_routes_are_off_without_a_token(fake_essay_settings: Settings, fake: FakeEmbedder) -> None:
+    with live_server(create_app(fake_essay_settings, fake)) as url:
         r = httpx.post(f"{url}/api/admin/reindex", headers={"Authorization": "Bearer x"})
         assert r.status_code == 404
 
 
 @pytest.mark.parametrize("header", [None, "Bearer wrong", "Basic c2VjcmV0", "Bearer"])
 def test_wrong_or_missing_token_is_401(
-    essay_settings: Settings, embedder: SentenceTransformerEmbedder, header: str | None
+    fake_essay_settings: Settings, fake: FakeEmbedder, header: str | None
 ) -> None:
-    settings = essay_settings.replace(admin_token="the-token-123")
-    with live_server(create_app(settings, embedder)) as url:
+    settings = fake_essay_settings.replace(admin_token="the-token-123")
+    with live_server(create_app(settings, fake)) as url:
         headers = {"Authorization": header} if header else {}
         r = httpx.post(f"{url}/api/admin/reindex", headers=headers)
         assert r.status_code == 401
@@ -71,6 +70,7 @@ def test_reindex_runs_once_and_swaps(fresh_settings: Settings, embedder: Sentenc
         assert httpx.get(f"{url}/api/admin/reindex/nope", headers=auth).status_code == 404
 
 
+@pytest.mark.slow
 def test_jobs_are_shared_by_worker_processes(fresh_settings: Settings) -> None:
     """Two ReindexJobs on one index directory (two workers): one build, both see it, both see it end."""
     from service.admin import ReindexJobs
@@ -92,6 +92,7 @@ def test_jobs_are_shared_by_worker_processes(fresh_settings: Settings) -> None:
     assert second.get("../../CURRENT") is None and second.get("0" * 16) is None
 
 
+@pytest.mark.slow
 def test_a_job_cut_off_by_a_dead_process_reports_failed(fresh_settings: Settings) -> None:
     """A record left 'running' by a killed service is reported as interrupted, and a new build can start."""
     import json

@@ -14,9 +14,9 @@ import schemathesis
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from indexer.embedding import SentenceTransformerEmbedder
 from service.app import create_app
 from service.settings import Settings
+from tests.fakes import FakeEmbedder
 
 WORK = Path(tempfile.mkdtemp(prefix="fuzz-"))
 # Creating the app loads nothing; the model and the index are put in place by the fixture below.
@@ -25,10 +25,10 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _ready(essay_settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[None]:
-    shutil.copytree(essay_settings.index_dir, WORK / "index")
-    shutil.copytree(essay_settings.corpus_dir, WORK / "corpus")
-    APP.state.holder.embedder = embedder
+def _ready(fake_essay_settings: Settings, fake: FakeEmbedder) -> Iterator[None]:
+    shutil.copytree(fake_essay_settings.index_dir, WORK / "index")
+    shutil.copytree(fake_essay_settings.corpus_dir, WORK / "corpus")
+    APP.state.holder.embedder = fake
     assert APP.state.reloader.check(), "the essay generation loads"
     yield
     shutil.rmtree(WORK, ignore_errors=True)

@@ -104,5 +104,3 @@ def test_the_score_tooltip_says_what_the_number_is(base: str) -> None:
     page = httpx.get(f"{base}/", params={"q": "soviets"}).text
     assert 'title="relevance: 0.75 × cosine similarity + 0.25 × BM25' in page
     assert 'title="cosine similarity"' not in page
-    dense = httpx.get(f"{base}/", params={"q": "soviets", "mode": "dense"})
-    assert dense.status_code == 200

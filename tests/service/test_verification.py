@@ -9,7 +9,6 @@ import pytest
 
 from indexer import store
 from indexer.build import build
-from indexer.embedding import SentenceTransformerEmbedder
 from service.app import create_app
 from service.harness import live_server, wait_until
 from service.settings import Settings
@@ -32,10 +31,10 @@ def _publish_corrupt_copy(settings: Settings, victim: str) -> str:
 
 @pytest.mark.parametrize("victim", ["index.faiss", "passages.jsonl"])
 def test_corrupt_generation_is_refused_and_old_one_keeps_serving(
-    fresh_settings: Settings, embedder: SentenceTransformerEmbedder, victim: str
+    fresh_settings: Settings, fake: FakeEmbedder, victim: str
 ) -> None:
-    good = build(fresh_settings, lambda: embedder, info=embedder.info, progress=False).generation
-    with live_server(create_app(fresh_settings, embedder)) as url:
+    good = build(fresh_settings, lambda: fake, info=fake.info, progress=False).generation
+    with live_server(create_app(fresh_settings, fake)) as url:
         bad = _publish_corrupt_copy(fresh_settings, victim)
         ready = wait_until(lambda: (r := httpx.get(f"{url}/readyz").json()).get("rejected") and r)
         assert ready["generation"] == good
@@ -43,17 +42,15 @@ def test_corrupt_generation_is_refused_and_old_one_keeps_serving(
         answer = httpx.get(f"{url}/api/search", params={"q": "How long did the Paris Commune last"})
         assert answer.status_code == 200 and answer.json()["index"]["generation"] == good
         # A good generation published afterwards is picked up.
-        newer = build(fresh_settings, lambda: embedder, info=embedder.info, progress=False).generation
+        newer = build(fresh_settings, lambda: fake, info=fake.info, progress=False).generation
         wait_until(lambda: httpx.get(f"{url}/readyz").json()["generation"] == newer)
 
 
-def test_generation_of_another_model_is_refused(
-    fresh_settings: Settings, embedder: SentenceTransformerEmbedder
-) -> None:
-    good = build(fresh_settings, lambda: embedder, info=embedder.info, progress=False).generation
-    with live_server(create_app(fresh_settings, embedder)) as url:
-        fake = FakeEmbedder(dim=384)
-        foreign = build(fresh_settings, lambda: fake, info=fake.info, progress=False).generation
+def test_generation_of_another_model_is_refused(fresh_settings: Settings, fake: FakeEmbedder) -> None:
+    good = build(fresh_settings, lambda: fake, info=fake.info, progress=False).generation
+    with live_server(create_app(fresh_settings, fake)) as url:
+        other = FakeEmbedder(dim=32)
+        foreign = build(fresh_settings, lambda: other, info=other.info, progress=False).generation
         ready = wait_until(lambda: (r := httpx.get(f"{url}/readyz").json()).get("rejected") and r)
         assert ready["generation"] == good and "not the model" in ready["rejected"][foreign]
         assert httpx.get(f"{url}/api/search", params={"q": "soviets"}).json()["index"]["generation"] == good
