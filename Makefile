@@ -6,28 +6,36 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 HOST ?= $(or $(SEMSEARCH_HOST),127.0.0.1)
 PORT ?= $(or $(SEMSEARCH_PORT),8000)
-EVAL_FILE ?= ../shared/eval/seed-dev.jsonl
+# SciFact stays outside the repository (its licence); without it `make eval` runs the essay evaluation.
+SCIFACT ?= ../shared/eval/scifact
 CHROMIUM := /usr/bin/chromium
 WRK := /usr/bin/wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN := SEMSEARCH_HOST=$(HOST) SEMSEARCH_PORT=$(PORT) HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 
-.PHONY: help install run index serve test lint eval bench bench-txtai soak clean
+.PHONY: help install install-dev run index serve test test-fast lint eval bench bench-txtai soak clean
 
 help:  ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	# torch first and pinned: an unpinned torch pulls a multi-GB CUDA build.
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e .
 	touch $(STAMP)
 
-install: $(STAMP)  ## Create .venv and install everything (a no-op when done)
+$(DEV_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[dev,eval]'
+	touch $(DEV_STAMP)
+
+install: $(STAMP)  ## Create .venv and install the service and indexer (a no-op when done)
+
+install-dev: $(DEV_STAMP)  ## install, plus the test, lint and evaluation tools
 
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
@@ -45,24 +53,27 @@ index: install  ## Batch re-index the corpus (incremental; SEMSEARCH_* settings 
 serve: install  ## Serve the API and the web page on HOST:PORT
 	$(RUN) $(PY) -m service
 
-test: install $(CHROMIUM)  ## Install, then run the whole test suite
+test: install-dev $(CHROMIUM)  ## Install, then run the whole test suite
 	$(RUN) $(PY) -m pytest -q
 
-lint: install  ## ruff and mypy
+test-fast: install-dev  ## The fast tier (fake embedder, no browser): run it before every commit
+	$(RUN) $(PY) -m pytest -q -m "not slow"
+
+lint: install-dev  ## ruff and mypy
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
-eval: install  ## Ranking modes on the dev questions and SciFact; writes docs/evaluation.md
-	$(RUN) $(PY) -m indexer eval-suite --dev $(EVAL_FILE) --scifact ../shared/eval/scifact --out docs/evaluation.md
+eval: install-dev  ## Ranking modes on the essay questions and SciFact (SCIFACT=dir); writes docs/evaluation.md
+	$(RUN) $(PY) -m evaluation suite --scifact $(SCIFACT) --out docs/evaluation.md
 
-bench: install $(WRK)  ## Floor, HTTP, build, cold start and scale benchmarks; writes docs/benchmarks.md
+bench: install-dev $(WRK)  ## Floor, HTTP, build, cold start and scale benchmarks; writes docs/benchmarks.md
 	$(RUN) $(PY) -m bench.run
 
-bench-txtai: install $(WRK)  ## Our service vs txtai 9.14's API on the same passages (own venv in .bench/)
+bench-txtai: install-dev $(WRK)  ## Our service vs txtai 9.14's API on the same passages (own venv in .bench/)
 	$(RUN) $(PY) -m bench.peer_txtai
 
-soak: install $(WRK)  ## 10 minutes of wrk at concurrency 16 with a re-index every minute (SOAK_SECONDS=)
+soak: install-dev $(WRK)  ## 10 minutes of wrk at concurrency 16 with a re-index every minute (SOAK_SECONDS=)
 	$(RUN) $(PY) -m bench.soak
 
 clean:  ## Remove the index and caches (keeps .venv)

@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.request import urlopen
 
-from bench.common import REPO, build_index, free_port, private_corpus, run_wrk, service, wrk_script
+from bench.workload import REPO, build_index, private_corpus, run_wrk, service, wrk_script
+from service.harness import free_port
 
 VENV = REPO / ".bench" / "txtai"
 PY = VENV / "bin" / "python"

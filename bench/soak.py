@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.common import build_index, private_corpus, run_wrk, service, tree_rss_mb, wrk_script
+from bench.workload import build_index, private_corpus, run_wrk, service, tree_rss_mb, wrk_script
 
 
 def main() -> int:

@@ -32,6 +32,10 @@ def set_threads(threads: int) -> None:
     faiss.omp_set_num_threads(threads)
 
 
+def library_version() -> str:
+    return str(faiss.__version__)
+
+
 class VectorIndex:
     """Inner-product search over unit rows; row i is passage i."""
 
@@ -40,12 +44,13 @@ class VectorIndex:
         self.params = params
 
     @classmethod
-    def build(cls, vectors: np.ndarray) -> VectorIndex:
-        """Exact (flat) below IVF_THRESHOLD rows, IVF-Flat above; `params` records the choice."""
+    def build(cls, vectors: np.ndarray, exact: bool = False) -> VectorIndex:
+        """Exact (flat) below IVF_THRESHOLD rows (or always, with `exact`), IVF-Flat above; `params`
+        records the choice."""
         n, dim = vectors.shape
         x = np.ascontiguousarray(vectors, dtype=np.float32)
         index: Any
-        if n >= IVF_THRESHOLD:
+        if n >= IVF_THRESHOLD and not exact:
             nlist = ivf_lists(n)
             quantizer = faiss.IndexFlatIP(dim)
             index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
@@ -69,6 +74,10 @@ class VectorIndex:
 
     def save(self, path: Path) -> None:
         faiss.write_index(self._index, str(path))
+
+    def serialized_bytes(self) -> int:
+        """Size of the index as saved: what it holds in memory once loaded."""
+        return int(faiss.serialize_index(self._index).nbytes)
 
     @classmethod
     def open(cls, path: Path) -> VectorIndex:

@@ -1,4 +1,5 @@
-"""Owns what the benchmarks share: starting the service on a private index, questions, load tools."""
+"""Owns what the benchmarks run: a private corpus copy, builds, the questions, and wrk with its script.
+The service itself is started by service.harness, as in the tests."""
 
 from __future__ import annotations
 
@@ -7,30 +8,21 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
-from urllib.request import urlopen
+
+from service.harness import served_process
 
 REPO = Path(__file__).resolve().parent.parent
-DEV = REPO.parent / "shared" / "eval" / "seed-dev.jsonl"
+DEV = REPO / "eval" / "questions" / "seed-dev.jsonl"
 
 
 def questions() -> list[str]:
-    if DEV.exists():
-        return [json.loads(line)["question"] for line in DEV.read_text().splitlines() if line.strip()]
-    return ["How long did the Paris Commune last?", "What did Lenin say about the party?"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return [json.loads(line)["question"] for line in DEV.read_text().splitlines() if line.strip()]
 
 
 def rss_mb(pid: int) -> float:
@@ -76,27 +68,9 @@ def build_index(corpus: Path, index: Path, **extra: str) -> str:
 
 @contextlib.contextmanager
 def service(corpus: Path, index: Path, **extra: str) -> Iterator[tuple[str, subprocess.Popen[bytes], float]]:
-    """Start `python -m service` on a free port; yield (base URL, process, seconds to first 200 /readyz)."""
-    port = free_port()
-    env = env_for(corpus, index, SEMSEARCH_PORT=str(port), SEMSEARCH_LOG_LEVEL="warning", **extra)
-    started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "service"], cwd=REPO, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        while True:
-            try:
-                with urlopen(base + "/readyz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None:
-                raise RuntimeError("service exited")
-            time.sleep(0.02)
-        yield base, proc, time.perf_counter() - started
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    """`python -m service` on this index; yield (base URL, process, seconds to the first 200 of /readyz)."""
+    with served_process(env_for(corpus, index, **extra)) as served:
+        yield served.url, served.process, served.ready_seconds
 
 
 def private_corpus(work: Path) -> tuple[Path, Path]:
