@@ -77,3 +77,31 @@ def test_cli_build_search_verify(fresh_settings: Settings) -> None:
     assert "For 76 days" in " ".join(found.stdout.split())
     verified = run_indexer(["verify"], fresh_settings)
     assert verified.returncode == 0 and "OK" in verified.stdout
+
+
+def test_the_query_encoder_is_exported_inside_the_build_under_its_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two builds at once never export into the same folder: the export runs while the build lock is held
+    (a second build is refused), and its outcome is in the summary."""
+    from indexer import build as build_module
+    from tests.corpus import copy_seeds
+    from tests.fakes import FakeEmbedder
+
+    settings = IndexSettings(corpus_dir=copy_seeds(tmp_path / "corpus"), index_dir=tmp_path / "index")
+    seen: list[str] = []
+
+    def export_spy(root: Path, info: object, get_embedder: object) -> str:
+        try:
+            with store.build_lock(root):
+                seen.append("lock was free")
+        except store.GenerationError as exc:
+            seen.append(str(exc))
+        return "exported in 0.0 s"
+
+    monkeypatch.setattr(build_module, "ensure_query_encoders", export_spy)
+    fake = FakeEmbedder()
+    summary = build(settings, lambda: fake, info=fake.info, progress=False)
+    assert seen == [f"another build is already running on {settings.index_dir}"]
+    assert summary.query_encoder == "exported in 0.0 s"
+    assert "query encoder: exported in 0.0 s" in summary.render()
