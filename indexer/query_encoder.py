@@ -163,7 +163,7 @@ class OnnxEmbedder:
 
 def ensure_query_encoders(index_dir: Path, info: ModelInfo, get_embedder: Callable[[], Embedder]) -> str:
     """Make the float32 and int8 query encoders for this model unless they exist; call under the build
-    lock. Returns what happened, for the build summary ("reused", "exported in 12.9 s", "failed: ...")."""
+    lock. Returns what happened, for the build summary ("reused", "exported in 12.9 s", "failed (...)")."""
     fp32, int8 = onnx_path(index_dir, info), onnx_path(index_dir, info, int8=True)
     if is_complete(fp32) and is_complete(int8):
         return "reused"
