@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.store import StoredPassage
+from indexer.records import StoredPassage
 
 _QUOTES = str.maketrans({c: '"' for c in "\"'`´‘’‚‛“”„‟″′«»"})
 

@@ -13,18 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from indexer import store
 from indexer.cache import EmbeddingCache, text_key
-from indexer.chunking import ChunkParams, Passage, chunk_document
+from indexer.chunking import ChunkParams, Passage
 from indexer.crash_points import crash_point
-from indexer.documents import Corpus, CorpusError, Document, SkippedFile, load_corpus
-from indexer.embedding import Embedder, ModelInfo, Tokenizer, model_info
+from indexer.documents import Corpus, CorpusError, Document, SkippedFile
+from indexer.embedding import Embedder, ModelInfo, model_info
+from indexer.executors import EncodeError, Executor, LocalExecutor
 from indexer.lexical import LEXICAL_DIR, LexicalIndex
 from indexer.query_encoder import ensure_query_encoders
+from indexer.records import FootnoteLink, StoredDocument, StoredPassage
 from indexer.settings import IndexSettings
-from indexer.store import FootnoteLink, StoredDocument, StoredPassage
 from indexer.vector_index import VectorIndex
 
 log = logging.getLogger("indexer.build")
@@ -105,32 +105,38 @@ def _previous_texts(root: Path) -> set[str]:
         return set()  # a damaged previous generation only affects the "removed" count
 
 
-def _embed_missing(
-    texts: Sequence[str],
-    cache: EmbeddingCache,
-    get_embedder: Callable[[], Embedder],
-    batch_size: int,
-    progress: bool,
+def _vectors(
+    texts: Sequence[str], cache: EmbeddingCache, executor: Executor, batch_size: int
 ) -> dict[str, np.ndarray]:
-    """Vectors for every text: from the cache, else embedded in length-sorted batches and cached."""
+    """Vectors for every text: from the cache, else encoded by the executor in length-sorted batches
+    (little padding) and cached batch by batch. Cached texts never reach an encoder."""
     keys = {text_key(t): t for t in texts}
     found = cache.get_many(list(keys))
     missing = sorted((k for k in keys if k not in found), key=lambda k: len(keys[k]))
     if missing:
         log.info("phase embedding: %d new texts to embed", len(missing))
-        embedder = get_embedder()
-        bar = tqdm(total=len(missing), unit="text", desc="embedding", disable=not progress, file=sys.stderr)
-        # Length-sorted batches waste little on padding; each batch is cached as soon as it is done.
-        step = batch_size * 4
-        for i in range(0, len(missing), step):
-            chunk = missing[i : i + step]
-            vectors = embedder.embed([keys[k] for k in chunk], batch_size=batch_size)
-            cache.put_many(zip(chunk, vectors, strict=True))
-            found.update(zip(chunk, vectors, strict=True))
-            bar.update(len(chunk))
-            crash_point("embedded-batch")
-        bar.close()
+
+        def done(batch_keys: list[str], vectors: np.ndarray) -> None:
+            cache.put_many(zip(batch_keys, vectors, strict=True))
+            found.update(zip(batch_keys, vectors, strict=True))
+
+        try:
+            executor.encode([(k, keys[k]) for k in missing], batch_size, done)
+        except EncodeError as exc:
+            raise BuildError(f"embedding failed: {exc}") from None
+    absent = [k for k in keys if k not in found]
+    if absent:  # an executor that lost rows must not produce a generation with holes
+        raise BuildError(f"{len(absent)} texts came back without a vector (first: {keys[absent[0]][:60]!r})")
     return found
+
+
+def make_executor(settings: IndexSettings, get_embedder: Callable[[], Embedder], progress: bool) -> Executor:
+    """The executor SEMSEARCH_EXECUTOR names: in this process, or Ray (RAY_ADDRESS, else a local instance)."""
+    if settings.executor == "ray":
+        from indexer.ray_executor import RayExecutor
+
+        return RayExecutor(settings)
+    return LocalExecutor(get_embedder, progress)
 
 
 def stored_passage(p: Passage, sentence_row: int) -> StoredPassage:
@@ -154,29 +160,36 @@ def build(
     get_embedder: Callable[[], Embedder],
     info: ModelInfo | None = None,
     progress: bool | None = None,
+    executor: Executor | None = None,
 ) -> BuildSummary:
-    """Index the corpus into a new generation and publish it; on failure raise BuildError, publish nothing."""
-    started = time.perf_counter()
+    """Index the corpus into a new generation and publish it; on failure raise BuildError, publish nothing.
+    `executor` runs reading, chunking and encoding (default: as SEMSEARCH_EXECUTOR says)."""
     progress = sys.stderr.isatty() if progress is None else progress
+    own_executor = executor is None
+    executor = executor or make_executor(settings, get_embedder, progress)
+    try:
+        return _build(settings, get_embedder, info or model_info(settings.model), executor)
+    finally:
+        if own_executor:
+            executor.close()
+
+
+def _build(
+    settings: IndexSettings, get_embedder: Callable[[], Embedder], info: ModelInfo, executor: Executor
+) -> BuildSummary:
+    started = time.perf_counter()
     root = settings.index_dir
+    params = chunk_params(settings, info)
     log.info("phase loading: reading %s", settings.corpus_dir)
     try:
-        corpus = load_corpus(settings.corpus_dir, settings.max_file_bytes)
+        corpus, passages = executor.read_and_chunk(settings.corpus_dir, settings.max_file_bytes, info, params)
     except CorpusError as exc:
         raise BuildError(str(exc)) from None
     check_corpus(corpus, settings)
-    crash_point("loaded")
-    info = info or model_info(settings.model)
-    params = chunk_params(settings, info)
-    tokenizer = Tokenizer(info)
+    crash_point("chunked")
     with store.build_lock(root):
         store.prune(root, settings.keep_generations)  # clears temporaries a killed build left behind
         crash_point("locked")
-        log.info("phase chunking: %d documents", len(corpus.documents))
-        passages: list[Passage] = []
-        for doc in corpus.documents:
-            passages.extend(chunk_document(doc.doc_id, doc.text, tokenizer, params))
-        crash_point("chunked")
         titles = {d.doc_id: d.title for d in corpus.documents}
         embed_texts = [embedding_text(p, titles[p.doc_id], settings.embed_context) for p in passages]
         sentence_texts = [p.text[s:e] for p in passages for s, e in p.sentences]
@@ -188,13 +201,7 @@ def build(
         try:
             cached_passages = set(cache.get_many(list(passage_keys)))
             before_sentences = len(cache.get_many(list(extra_sentence_keys)))
-            vectors = _embed_missing(
-                embed_texts + sentence_texts,
-                cache,
-                get_embedder,
-                settings.batch_size,
-                progress,
-            )
+            vectors = _vectors(embed_texts + sentence_texts, cache, executor, settings.batch_size)
         finally:
             cache.close()
         crash_point("embedded")
@@ -205,7 +212,16 @@ def build(
             else np.zeros((0, info.dim), np.float32)
         )
         log.info("phase writing")
-        name = _write(settings, info, params, corpus.documents, passages, passage_matrix, sentence_matrix)
+        name = _write(
+            settings,
+            info,
+            params,
+            executor.manifest(),
+            corpus.documents,
+            passages,
+            passage_matrix,
+            sentence_matrix,
+        )
         previous = _previous_texts(root)
         log.info("phase publishing: %s", name)
         store.publish(root, name)
@@ -236,6 +252,7 @@ def _write(
     settings: IndexSettings,
     info: ModelInfo,
     params: ChunkParams,
+    executor: dict[str, Any],
     documents: Sequence[Document],
     passages: Sequence[Passage],
     passage_matrix: np.ndarray,
@@ -262,6 +279,7 @@ def _write(
     name = store.new_generation_name()
     manifest = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "executor": executor,
         "model": info.as_manifest(),
         "chunking": {
             "target_tokens": params.target_tokens,

@@ -7,12 +7,13 @@ import os
 import signal
 
 KILL_AT = "SEMSEARCH_TEST_KILL_AT"  # test-only: never set it on a real deployment
+# Test-only too: "encoder" makes the Ray encoder actors raise on their first batch.
+FAIL_AT = "SEMSEARCH_TEST_FAIL_AT"
 
 # In the order a build passes them.
 POINTS = (
-    "loaded",  # corpus read, before the build lock
+    "chunked",  # corpus read and chunked, before the build lock
     "locked",  # build lock held, leftovers pruned
-    "chunked",
     "embedded-batch",  # after the first batch of new vectors is cached
     "embedded",
     "files-written",  # generation files written under the temporary name, no manifest yet

@@ -131,9 +131,9 @@ class Embedder(Protocol):
 
 
 class SentenceTransformerEmbedder:
-    """all-MiniLM-L6-v2 (or another local model) through sentence-transformers on the CPU."""
+    """all-MiniLM-L6-v2 (or another local model) through sentence-transformers (CPU unless told)."""
 
-    def __init__(self, info: ModelInfo, threads: int = 0) -> None:
+    def __init__(self, info: ModelInfo, threads: int = 0, device: str = "cpu") -> None:
         import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
@@ -148,7 +148,7 @@ class SentenceTransformerEmbedder:
         self.info = info
         self.label = "sentence-transformers (PyTorch)"
         try:
-            self._model = SentenceTransformer(str(info.path), device="cpu")
+            self._model = SentenceTransformer(str(info.path), device=device)
         except Exception as exc:  # any loader failure is a configuration problem for the operator
             raise ModelError(f"cannot load model {info.name!r} from {info.path}: {exc}") from exc
         self._model.max_seq_length = info.max_seq_length

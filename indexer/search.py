@@ -10,7 +10,8 @@ import numpy as np
 from indexer.embedding import Embedder
 from indexer.lexical import tokenize
 from indexer.ranking import Mode, Ranking, rrf, score_fusion, top
-from indexer.store import Generation, StoredPassage
+from indexer.records import StoredPassage
+from indexer.store import Generation
 
 
 class UnknownDocumentError(LookupError):
@@ -70,10 +71,10 @@ class Searcher:
     def _rows(self, doc: str | None) -> tuple[int, int] | None:
         if doc is None:
             return None
-        d = self.generation.documents.get(doc)
-        if d is None:
+        rows = self.generation.documents.row_range(doc)
+        if rows is None:
             raise UnknownDocumentError(doc)
-        return d.row_range
+        return rows
 
     def search(
         self,

@@ -94,6 +94,15 @@ class IndexSettings(EnvModel):
         "int8, onnx (float32) or torch",
     )
     threads: int = Field(0, ge=0, le=64, description="Threads for torch and FAISS (0: one per core)")
+    executor: Literal["local", "ray"] = Field(
+        "local", description="Where builds run: this process, or Ray Data (RAY_ADDRESS, else a local Ray)"
+    )
+    ray_actors: int = Field(
+        2, ge=1, le=1024, description="Encoder actors of a Ray build (one GPU each if any)"
+    )
+    ray_batch_rows: int = Field(
+        256, ge=1, le=100_000, description="Texts handed to a Ray encoder actor per call (by measurement)"
+    )
 
     def ranking(self) -> Ranking:
         """The query-time ranking these settings describe."""

@@ -18,6 +18,7 @@ import numpy as np
 
 from indexer.crash_points import crash_point
 from indexer.lexical import LEXICAL_DIR, LexicalIndex
+from indexer.records import DocumentFile, PassageFile, write_records
 from indexer.vector_index import VectorIndex, VectorIndexError
 
 FORMAT_VERSION = 1
@@ -33,103 +34,6 @@ SENTENCES_FILE = "sentences.npy"
 
 class GenerationError(Exception):
     """A generation is missing, incomplete, corrupt, or built with another model."""
-
-
-Span = tuple[int, int]
-
-
-@dataclass(frozen=True, slots=True)
-class FootnoteLink:
-    label: str  # the marker as printed ("1")
-    passage_id: str  # the note's first passage
-
-
-@dataclass(frozen=True, slots=True)
-class StoredPassage:
-    """One row of passages.jsonl: a passage with its provenance, parsed once when a generation opens."""
-
-    passage_id: str
-    doc_id: str
-    start: int  # document.text[start:end] == text
-    end: int
-    text: str
-    heading: str | None
-    paragraph: int
-    sentences: tuple[Span, ...]  # sentence spans inside `text`
-    sentence_row: int  # row of the first sentence in sentences.npy
-    footnote: str | None  # the note's label when this passage is (part of) a footnote
-    footnotes: tuple[FootnoteLink, ...]  # notes whose markers are in this passage
-
-    def as_record(self) -> dict[str, Any]:
-        return {
-            "passage_id": self.passage_id,
-            "doc_id": self.doc_id,
-            "start": self.start,
-            "end": self.end,
-            "text": self.text,
-            "heading": self.heading,
-            "paragraph": self.paragraph,
-            "sentences": [list(s) for s in self.sentences],
-            "sentence_row": self.sentence_row,
-            "footnote": self.footnote,
-            "footnotes": [{"label": f.label, "passage_id": f.passage_id} for f in self.footnotes],
-        }
-
-    @classmethod
-    def from_record(cls, row: dict[str, Any]) -> StoredPassage:
-        return cls(
-            passage_id=str(row["passage_id"]),
-            doc_id=str(row["doc_id"]),
-            start=int(row["start"]),
-            end=int(row["end"]),
-            text=str(row["text"]),
-            heading=row["heading"],
-            paragraph=int(row["paragraph"]),
-            sentences=tuple((int(s), int(e)) for s, e in row["sentences"]),
-            sentence_row=int(row["sentence_row"]),
-            footnote=row["footnote"],
-            footnotes=tuple(FootnoteLink(str(f["label"]), str(f["passage_id"])) for f in row["footnotes"]),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class StoredDocument:
-    """One row of documents.jsonl: a document as indexed and where its passages are."""
-
-    doc_id: str
-    title: str
-    sha256: str
-    encoding: str
-    text: str
-    first_row: int  # its passages are rows [first_row, first_row + rows)
-    rows: int
-
-    def as_record(self) -> dict[str, Any]:
-        return {
-            "doc_id": self.doc_id,
-            "title": self.title,
-            "sha256": self.sha256,
-            "encoding": self.encoding,
-            "text": self.text,
-            "first_row": self.first_row,
-            "rows": self.rows,
-        }
-
-    @classmethod
-    def from_record(cls, row: dict[str, Any]) -> StoredDocument:
-        return cls(
-            doc_id=str(row["doc_id"]),
-            title=str(row["title"]),
-            sha256=str(row["sha256"]),
-            encoding=str(row.get("encoding", "utf-8")),
-            text=str(row["text"]),
-            first_row=int(row["first_row"]),
-            rows=int(row["rows"]),
-        )
-
-    @property
-    def row_range(self) -> tuple[int, int]:
-        return (self.first_row, self.first_row + self.rows)
 
 
 def _fsync_path(path: Path) -> None:
@@ -251,12 +155,6 @@ def read_manifest(path: Path) -> dict[str, Any]:
     return manifest
 
 
-def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            yield json.loads(line)
-
-
 def verify(path: Path, model_fingerprint: str | None = None, model_dim: int | None = None) -> dict[str, Any]:
     """Check checksums, row counts and model of a generation; return its manifest or raise GenerationError."""
     return _verify(path, model_fingerprint, model_dim)[0]
@@ -312,8 +210,8 @@ class Generation:
     path: Path
     manifest: dict[str, Any]
     index: VectorIndex
-    passages: list[StoredPassage]  # row i of the index is passages[i]
-    documents: dict[str, StoredDocument]
+    passages: PassageFile  # row i of the index is passages[i]; read on demand
+    documents: DocumentFile
     sentence_vectors: np.ndarray  # (n_sentences, dim) float32, rows referenced by passages
     lexical: LexicalIndex
 
@@ -324,11 +222,10 @@ def open_generation(
     """Verify then load a generation into memory."""
     manifest, index = _verify(path, model_fingerprint, model_dim)
     try:
-        passages = [StoredPassage.from_record(row) for row in _jsonl(path / PASSAGES_FILE)]
-        documents = {
-            d.doc_id: d for d in (StoredDocument.from_record(row) for row in _jsonl(path / DOCUMENTS_FILE))
-        }
-        sentence_vectors = np.load(path / SENTENCES_FILE, allow_pickle=False)
+        # Everything memory-mapped or read on demand: worker processes share one copy in the page cache.
+        passages = PassageFile(path / PASSAGES_FILE)
+        documents = DocumentFile(path / DOCUMENTS_FILE)
+        sentence_vectors = np.load(path / SENTENCES_FILE, allow_pickle=False, mmap_mode="r")
         lexical = LexicalIndex.load(path / LEXICAL_DIR)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise GenerationError(f"{path.name}: cannot be loaded ({exc})") from None
@@ -345,12 +242,8 @@ def open_current(
 
 
 def write_jsonl(rows: list[dict[str, Any]]) -> Callable[[Path], None]:
-    def write(path: Path) -> None:
-        with path.open("w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-    return write
+    """JSON lines plus their byte-offset index (`<name>.offsets.npy`, also checksummed)."""
+    return lambda path: write_records(path, rows)
 
 
 def write_npy(array: np.ndarray) -> Callable[[Path], None]:

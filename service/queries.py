@@ -6,8 +6,8 @@ import unicodedata
 from typing import Any, cast
 
 from indexer.ranking import MODES, Mode
+from indexer.records import DocumentFile
 from indexer.search import Hit, SearchResult, UnknownDocumentError
-from indexer.store import StoredDocument
 from service.errors import InvalidInput, NotReady
 from service.reload import IndexHolder
 
@@ -54,14 +54,14 @@ def clean_mode(mode: str | None) -> Mode | None:
     return cast(Mode, mode)
 
 
-def hit_json(hit: Hit, documents: dict[str, StoredDocument]) -> dict[str, Any]:
+def hit_json(hit: Hit, documents: DocumentFile) -> dict[str, Any]:
     p = hit.passage
     return {
         "rank": hit.rank,
         "score": round(hit.score, 4),
         "passage_id": p.passage_id,
         "document": p.doc_id,
-        "title": documents[p.doc_id].title,
+        "title": documents.title(p.doc_id),
         "heading": p.heading,
         "text": p.text,
         "start": p.start,

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from indexer.ranking import Ranking
-from indexer.store import StoredPassage
+from indexer.records import StoredPassage
 from service.errors import ApiError, InvalidInput, NotFound, NotReady
 from service.queries import run_search
 

@@ -7,8 +7,9 @@ import pytest
 from evaluation.metrics import evaluate_questions
 from evaluation.questions import Question, load_lines, load_questions, normalise, relevant_passages
 from indexer.embedding import SentenceTransformerEmbedder
+from indexer.records import StoredPassage
 from indexer.search import Searcher
-from indexer.store import Generation, StoredPassage
+from indexer.store import Generation
 from tests.corpus import DEV_QUESTIONS, OFF_TOPIC
 
 

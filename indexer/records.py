@@ -1,0 +1,228 @@
+"""Owns a generation's passage and document records: their typed form, how they are written (JSON lines
+with a byte-offset index beside them), and reading them on demand from memory-mapped files, so a service
+worker's private memory does not grow with the corpus (the page cache holds one copy for all workers)."""
+
+from __future__ import annotations
+
+import json
+import mmap
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, overload
+
+import numpy as np
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class FootnoteLink:
+    label: str  # the marker as printed ("1")
+    passage_id: str  # the note's first passage
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPassage:
+    """One row of passages.jsonl: a passage with its provenance, parsed once when a generation opens."""
+
+    passage_id: str
+    doc_id: str
+    start: int  # document.text[start:end] == text
+    end: int
+    text: str
+    heading: str | None
+    paragraph: int
+    sentences: tuple[Span, ...]  # sentence spans inside `text`
+    sentence_row: int  # row of the first sentence in sentences.npy
+    footnote: str | None  # the note's label when this passage is (part of) a footnote
+    footnotes: tuple[FootnoteLink, ...]  # notes whose markers are in this passage
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "passage_id": self.passage_id,
+            "doc_id": self.doc_id,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "heading": self.heading,
+            "paragraph": self.paragraph,
+            "sentences": [list(s) for s in self.sentences],
+            "sentence_row": self.sentence_row,
+            "footnote": self.footnote,
+            "footnotes": [{"label": f.label, "passage_id": f.passage_id} for f in self.footnotes],
+        }
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> StoredPassage:
+        return cls(
+            passage_id=str(row["passage_id"]),
+            doc_id=str(row["doc_id"]),
+            start=int(row["start"]),
+            end=int(row["end"]),
+            text=str(row["text"]),
+            heading=row["heading"],
+            paragraph=int(row["paragraph"]),
+            sentences=tuple((int(s), int(e)) for s, e in row["sentences"]),
+            sentence_row=int(row["sentence_row"]),
+            footnote=row["footnote"],
+            footnotes=tuple(FootnoteLink(str(f["label"]), str(f["passage_id"])) for f in row["footnotes"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    """One row of documents.jsonl: a document as indexed and where its passages are."""
+
+    doc_id: str
+    title: str
+    sha256: str
+    encoding: str
+    text: str
+    first_row: int  # its passages are rows [first_row, first_row + rows)
+    rows: int
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "sha256": self.sha256,
+            "encoding": self.encoding,
+            "text": self.text,
+            "first_row": self.first_row,
+            "rows": self.rows,
+        }
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> StoredDocument:
+        return cls(
+            doc_id=str(row["doc_id"]),
+            title=str(row["title"]),
+            sha256=str(row["sha256"]),
+            encoding=str(row.get("encoding", "utf-8")),
+            text=str(row["text"]),
+            first_row=int(row["first_row"]),
+            rows=int(row["rows"]),
+        )
+
+    @property
+    def row_range(self) -> tuple[int, int]:
+        return (self.first_row, self.first_row + self.rows)
+
+
+def offsets_path(path: Path) -> Path:
+    """The byte-offset index beside a JSON-lines file: `passages.jsonl` -> `passages.offsets.npy`."""
+    return path.with_name(path.name.removesuffix(".jsonl") + ".offsets.npy")
+
+
+def write_records(path: Path, records: Sequence[dict[str, Any]]) -> None:
+    """One JSON object per line, and the offset of every line start (plus the end) beside it."""
+    offsets = np.zeros(len(records) + 1, dtype=np.int64)
+    with path.open("wb") as fh:
+        for i, row in enumerate(records):
+            line = (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
+            fh.write(line)
+            offsets[i + 1] = offsets[i] + len(line)
+    with offsets_path(path).open("wb") as fh:
+        np.save(fh, offsets, allow_pickle=False)
+
+
+class _Lines:
+    """Line i of a JSON-lines file, parsed on demand from a memory map (no copy in this process)."""
+
+    def __init__(self, path: Path) -> None:
+        with path.open("rb") as fh:
+            size = fh.seek(0, 2)
+            # A generation's files never change once published, so the map stays valid; an empty file
+            # cannot be mapped.
+            self._map: mmap.mmap | bytes = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        index = offsets_path(path)
+        if index.is_file():
+            self._offsets = np.load(index, allow_pickle=False, mmap_mode="r")
+        else:  # a generation written before offset indexes: find the line starts once
+            starts = [0]
+            data = self._map
+            pos = data.find(b"\n")
+            while pos != -1:
+                starts.append(pos + 1)
+                pos = data.find(b"\n", pos + 1)
+            self._offsets = np.asarray(starts, dtype=np.int64)
+        if int(self._offsets[-1]) != size:
+            raise ValueError(f"{path.name}: offset index does not match the file")
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def row(self, i: int) -> dict[str, Any]:
+        start, end = int(self._offsets[i]), int(self._offsets[i + 1])
+        value: dict[str, Any] = json.loads(self._map[start:end])
+        return value
+
+
+class PassageFile(Sequence[StoredPassage]):
+    """passages.jsonl as a sequence: row i of the vector index is passages[i], parsed when asked for."""
+
+    def __init__(self, path: Path) -> None:
+        self._lines = _Lines(path)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    @overload
+    def __getitem__(self, i: int) -> StoredPassage: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[StoredPassage]: ...
+
+    def __getitem__(self, i: int | slice) -> StoredPassage | list[StoredPassage]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        return StoredPassage.from_record(self._lines.row(i % len(self)))
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    """What the service needs of a document on every query (its text is read only when shown)."""
+
+    line: int
+    title: str
+    first_row: int
+    rows: int
+
+
+class DocumentFile(Mapping[str, StoredDocument]):
+    """documents.jsonl by doc_id: titles and row ranges kept in memory (one small entry per document),
+    each document's text read from the memory map when it is shown."""
+
+    def __init__(self, path: Path) -> None:
+        self._lines = _Lines(path)
+        self._info: dict[str, DocumentInfo] = {}
+        for i in range(len(self._lines)):
+            row = self._lines.row(i)
+            self._info[str(row["doc_id"])] = DocumentInfo(
+                i, str(row["title"]), int(row["first_row"]), int(row["rows"])
+            )
+
+    def __getitem__(self, doc_id: str) -> StoredDocument:
+        return StoredDocument.from_record(self._lines.row(self._info[doc_id].line))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._info)
+
+    def __len__(self) -> int:
+        return len(self._info)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._info
+
+    def info(self, doc_id: str) -> DocumentInfo | None:
+        return self._info.get(doc_id)
+
+    def title(self, doc_id: str) -> str:
+        return self._info[doc_id].title
+
+    def row_range(self, doc_id: str) -> tuple[int, int] | None:
+        found = self._info.get(doc_id)
+        return None if found is None else (found.first_row, found.first_row + found.rows)

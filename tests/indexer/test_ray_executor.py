@@ -1,0 +1,94 @@
+"""The build on Ray Data (a local Ray instance, 2 encoder actors) gives the generation an in-process build
+gives: the same passages, vectors within cosine 0.9999, a generation that verifies; an unchanged corpus
+sends no text to an encoder; an encoder that raises fails the build naming the batch, CURRENT untouched."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer import store
+from indexer.build import BuildError, build
+from indexer.crash_points import FAIL_AT
+from indexer.embedding import SentenceTransformerEmbedder
+from indexer.ray_executor import RayExecutor
+from service.settings import Settings
+from tests.corpus import copy_seeds, run_indexer
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def ray_instance() -> Iterator[None]:
+    """One local Ray instance for the module (it takes about 15 s to start here)."""
+    import ray
+
+    ray.init(num_cpus=2, object_store_memory=200_000_000, include_dashboard=False, log_to_driver=False)
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+@pytest.fixture()
+def ray_settings(tmp_path: Path) -> Settings:
+    return Settings(
+        corpus_dir=copy_seeds(tmp_path / "corpus"),
+        index_dir=tmp_path / "ray-index",
+        executor="ray",
+        query_encoder="torch",
+    )
+
+
+def test_the_ray_build_gives_the_in_process_generation(
+    ray_instance: None, ray_settings: Settings, embedder: SentenceTransformerEmbedder, tmp_path: Path
+) -> None:
+    local_settings = ray_settings.replace(executor="local", index_dir=tmp_path / "local-index")
+    build(local_settings, lambda: embedder, info=embedder.info, progress=False)
+    summary = build(ray_settings, lambda: embedder, info=embedder.info, progress=False)
+    assert summary.embedded == summary.passages > 0
+    local = store.open_current(local_settings.index_dir)
+    remote = store.open_current(ray_settings.index_dir)
+    assert list(remote.passages) == list(local.passages)  # ids, texts, offsets, headings, links
+    assert dict(remote.documents) == dict(local.documents)
+    n = len(local.passages)
+    cosines = (remote.index.reconstruct_range(0, n) * local.index.reconstruct_range(0, n)).sum(axis=1)
+    assert float(cosines.min()) >= 0.9999
+    sentence_cosines = (np.asarray(remote.sentence_vectors) * np.asarray(local.sentence_vectors)).sum(axis=1)
+    assert float(sentence_cosines.min()) >= 0.9999
+    executor = remote.manifest["executor"]
+    assert executor["name"] == "ray" and executor["actors"] == 2 and executor["ray_version"]
+    assert local.manifest["executor"] == {"name": "local"}
+    verified = run_indexer(["verify"], ray_settings)
+    assert verified.returncode == 0 and "OK" in verified.stdout, verified.stderr
+    assert not (ray_settings.index_dir / "shards").exists() or not any(
+        (ray_settings.index_dir / "shards").iterdir()
+    )
+
+
+def test_an_unchanged_corpus_sends_no_text_to_an_encoder(
+    ray_instance: None, ray_settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
+    build(ray_settings, lambda: embedder, info=embedder.info, progress=False)
+    executor = RayExecutor(ray_settings)
+    again = build(ray_settings, lambda: embedder, info=embedder.info, progress=False, executor=executor)
+    assert executor.sent == 0 and again.embedded == 0 and again.sentences_embedded == 0
+
+
+def test_an_encoder_that_raises_fails_the_build_naming_the_batch(
+    ray_instance: None,
+    ray_settings: Settings,
+    embedder: SentenceTransformerEmbedder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = build(ray_settings, lambda: embedder, info=embedder.info, progress=False)
+    (ray_settings.corpus_dir / "new.txt").write_text("The quartermaster counted 4,217 blue umbrellas.")
+    monkeypatch.setenv(FAIL_AT, "encoder")
+    with pytest.raises(
+        BuildError, match=r"encoder failed on the batch of \d+ texts starting at sha256 [0-9a-f]{16}"
+    ):
+        build(ray_settings, lambda: embedder, info=embedder.info, progress=False)
+    assert store.read_current(ray_settings.index_dir) == first.generation
