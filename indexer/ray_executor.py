@@ -32,7 +32,9 @@ from indexer.settings import IndexSettings
 log = logging.getLogger("indexer.build")
 FILES_PER_TASK = 32  # documents read and chunked by one Ray task
 CPUS_PER_ACTOR = 0.5  # fractional: actors that hold every CPU can starve the dataset's own tasks
-BATCH_FAILURE = re.compile(r"encoder failed on [^\n]*")
+BATCH_FAILURE = re.compile(r"encoder failed on the batch of \d+ texts [^\n]*")
+# A local instance talks over loopback only (Ray would otherwise bind the machine's network address).
+LOCAL_NODE_ADDRESS = "127.0.0.1"
 
 
 class EncoderBatchError(RuntimeError):
@@ -103,7 +105,12 @@ class RayExecutor:
             if address:
                 ray.init(address=address, **common)
             else:
-                ray.init(num_cpus=os.cpu_count(), include_dashboard=False, **common)
+                ray.init(
+                    num_cpus=os.cpu_count(),
+                    include_dashboard=False,
+                    _node_ip_address=LOCAL_NODE_ADDRESS,
+                    **common,
+                )
         gpus = int(ray.cluster_resources().get("GPU", 0))
         self.gpu = gpus > 0
         self.actors = min(settings.ray_actors, gpus) if self.gpu else settings.ray_actors
@@ -148,7 +155,7 @@ class RayExecutor:
         log.info(
             "phase embedding on Ray: %d actors (%s), %d texts per call",
             self.actors,
-            "1 GPU each" if self.gpu else f"{CPUS_PER_ACTOR} CPU, {self.threads} threads each",
+            "1 GPU each" if self.gpu else f"{CPUS_PER_ACTOR} CPU and {self.threads} torch thread(s) each",
             self.settings.ray_batch_rows,
         )
         info = model_info(self.settings.model)

@@ -14,7 +14,7 @@ from indexer import store
 from indexer.build import BuildError, build
 from indexer.crash_points import FAIL_AT
 from indexer.embedding import SentenceTransformerEmbedder
-from indexer.ray_executor import RayExecutor
+from indexer.ray_executor import LOCAL_NODE_ADDRESS, RayExecutor
 from service.settings import Settings
 from tests.corpus import copy_seeds, run_indexer
 
@@ -26,7 +26,13 @@ def ray_instance() -> Iterator[None]:
     """One local Ray instance for the module (it takes about 15 s to start here)."""
     import ray
 
-    ray.init(num_cpus=2, object_store_memory=200_000_000, include_dashboard=False, log_to_driver=False)
+    ray.init(
+        num_cpus=2,
+        object_store_memory=200_000_000,
+        include_dashboard=False,
+        log_to_driver=False,
+        _node_ip_address=LOCAL_NODE_ADDRESS,  # loopback only
+    )
     try:
         yield
     finally:
