@@ -7,6 +7,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
+RAY_STAMP := $(VENV)/.installed-ray
+# `SEMSEARCH_EXECUTOR=ray make index` installs Ray first (an optional extra).
+INDEX_DEPS := $(if $(filter ray,$(SEMSEARCH_EXECUTOR)),install-ray,install)
 HOST ?= $(or $(SEMSEARCH_HOST),127.0.0.1)
 PORT ?= $(or $(SEMSEARCH_PORT),8000)
 # SciFact stays outside the repository (its licence); without it `make eval` runs the essay evaluation.
@@ -16,7 +19,7 @@ WRK := /usr/bin/wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN := SEMSEARCH_HOST=$(HOST) SEMSEARCH_PORT=$(PORT) HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 
-.PHONY: help install install-dev run index serve test test-fast lint eval bench bench-txtai soak clean
+.PHONY: help install install-ray install-dev run index serve test test-fast lint eval bench bench-txtai soak clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -29,13 +32,19 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e .
 	touch $(STAMP)
 
+$(RAY_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[ray]'
+	touch $(RAY_STAMP)
+
 $(DEV_STAMP): $(STAMP)
-	$(PY) -m pip install -q -e '.[dev,eval]'
+	$(PY) -m pip install -q -e '.[dev,eval,ray]'
 	touch $(DEV_STAMP)
 
 install: $(STAMP)  ## Create .venv and install the service and indexer (a no-op when done)
 
-install-dev: $(DEV_STAMP)  ## install, plus the test, lint and evaluation tools
+install-ray: $(RAY_STAMP)  ## install, plus Ray for SEMSEARCH_EXECUTOR=ray builds
+
+install-dev: $(DEV_STAMP)  ## install, plus the test, lint and evaluation tools and Ray
 
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
@@ -47,7 +56,7 @@ $(WRK):
 
 run: install index serve  ## Install, index seeds/, serve on HOST:PORT (127.0.0.1:8000)
 
-index: install  ## Batch re-index the corpus (incremental; SEMSEARCH_* settings apply)
+index: $(INDEX_DEPS)  ## Batch re-index the corpus (incremental; SEMSEARCH_* settings apply)
 	$(RUN) $(PY) -m indexer build
 
 serve: install  ## Serve the API and the web page on HOST:PORT

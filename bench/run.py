@@ -18,10 +18,23 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
+from urllib.request import urlopen
 
 import numpy as np
 
-from bench.workload import REPO, build_index, private_corpus, questions, run_wrk, service, wrk_script
+from bench.workload import (
+    REPO,
+    build_index,
+    children,
+    private_corpus,
+    questions,
+    run_wrk,
+    service,
+    tree_rss_mb,
+    uss_mb,
+    wrk_script,
+)
 from indexer import store, vector_index
 from indexer.embedding import SentenceTransformerEmbedder, model_info
 from indexer.query_cache import QueryCache
@@ -251,6 +264,101 @@ def build_bench(lines: list[str]) -> None:
     ]
 
 
+def ray_bench(lines: list[str]) -> None:
+    """The same King James Bible build in process and on Ray Data (local instance, 2 CPU actors)."""
+    work = WORK / "kjv-ray"
+    corpus = bible_corpus(work / "corpus")
+    extra = {"SEMSEARCH_PASSAGE_TOKENS": "64", "SEMSEARCH_QUERY_ENCODER": "torch"}
+    results: dict[str, dict[str, Any]] = {}
+    for executor in ("local", "ray"):
+        index = work / f"index-{executor}"
+        shutil.rmtree(index, ignore_errors=True)  # an empty cache: both builds embed everything
+        t = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "indexer", "build", "--no-progress", "--json"],
+            cwd=REPO,
+            env={
+                **os.environ,
+                "SEMSEARCH_CORPUS_DIR": str(corpus),
+                "SEMSEARCH_INDEX_DIR": str(index),
+                "SEMSEARCH_EXECUTOR": executor,
+                **extra,
+            },
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        summary = json.loads(done.stdout.strip().splitlines()[-1])
+        results[executor] = {**summary, "wall": time.perf_counter() - t, "index": index}
+    local, ray = (store.open_current(results[e]["index"]) for e in ("local", "ray"))
+    same = list(local.passages) == list(ray.passages)
+    n = len(local.passages)
+    cosine = float(
+        (local.index.reconstruct_range(0, n) * ray.index.reconstruct_range(0, n)).sum(axis=1).min()
+    )
+    texts = results["local"]["passages"] + results["local"]["sentences_embedded"]
+    rate = {e: results[e]["passages"] / results[e]["seconds"] for e in results}
+    lines += [
+        "## Ray build: the King James Bible in process and on Ray Data",
+        "",
+        f"{results['local']['documents']} books, {n} passages (64-token budget), {texts} texts embedded in "
+        "all (passages and sentences), empty cache each time; Ray: a local instance started by the build, "
+        f"{ray.manifest['executor']['actors']} CPU encoder actors of 0.5 CPU, "
+        f"{ray.manifest['executor']['batch_rows']} texts per actor call, "
+        f"Ray {ray.manifest['executor']['ray_version']}.",
+        "",
+        "| executor | build seconds (its summary) | process wall seconds | passages/s |",
+        "|---|---|---|---|",
+        *[
+            f"| {e} | {results[e]['seconds']:.1f} | {results[e]['wall']:.1f} | {rate[e]:.1f} |"
+            for e in ("local", "ray")
+        ],
+        "",
+        f"Ray / in-process passages per second: {rate['ray'] / rate['local']:.2f}. Same passages (ids, "
+        f"texts, offsets, headings, links): {'yes' if same else 'NO'}; lowest cosine between the two builds' "
+        f"passage vectors: {cosine:.6f}.",
+        "",
+    ]
+
+
+def memory_bench(lines: list[str]) -> None:
+    """Private memory (USS) of each service worker: the essay against the King James Bible."""
+    essay_corpus, essay_index = private_corpus(WORK / "seed")
+    build_index(essay_corpus, essay_index)
+    kjv = WORK / "kjv-ray"
+    kjv_corpus, kjv_index = kjv / "corpus", kjv / "index-local"
+    if not (kjv_index / "CURRENT").exists():
+        build_index(bible_corpus(kjv_corpus), kjv_index, SEMSEARCH_PASSAGE_TOKENS="64")
+    rows = []
+    for label, corpus, index in (
+        ("essay", essay_corpus, essay_index),
+        ("King James Bible", kjv_corpus, kjv_index),
+    ):
+        with service(corpus, index) as (base, proc, _):
+            for q in questions() * 5:  # touch the pages a search touches
+                with urlopen(f"{base}/api/search?k=5&q={quote_plus(q)}", timeout=30) as r:
+                    r.read()
+            workers = children(proc.pid)
+            passages = store.open_current(index).manifest["passages"]
+            rows.append((label, passages, [uss_mb(w) for w in workers], tree_rss_mb(proc.pid)))
+    base_uss = max(rows[0][2])
+    lines += [
+        "## Memory: each service worker's private memory",
+        "",
+        "The default 2 worker processes, after 100 searches each service; USS = private pages only (the "
+        "memory-mapped generation files are shared page cache, counted once for all workers).",
+        "",
+        "| corpus | passages | worker USS MB | largest USS - essay's | RSS of all processes MB |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {label} | {n:,} | {', '.join(f'{u:.0f}' for u in uss)} | {max(uss) - base_uss:+.0f} "
+            f"| {rss:.0f} |"
+            for label, n, uss, rss in rows
+        ],
+        "",
+    ]
+
+
 def clustered(n: int, d: int, rng: np.random.Generator, centers: np.ndarray) -> np.ndarray:
     x = centers[rng.integers(0, len(centers), n)] + rng.standard_normal((n, d), dtype=np.float32) * 0.045
     x /= np.linalg.norm(x, axis=1, keepdims=True)
@@ -323,7 +431,7 @@ def merge(old: str, fresh: dict[str, str]) -> str:
 
 def main() -> int:
     WORK.mkdir(parents=True, exist_ok=True)
-    sections = os.environ.get("BENCH", "floor,http,build,scale").split(",")
+    sections = os.environ.get("BENCH", "floor,http,build,ray,memory,scale").split(",")
     stamp = (
         f"_Measured by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, "
@@ -331,7 +439,15 @@ def main() -> int:
         "medians and ratios from this one run._"
     )
     fresh: dict[str, str] = {}
-    for name, fn in (("floor", floor), ("http", http), ("build", build_bench), ("scale", scale)):
+    sections_fns = (
+        ("floor", floor),
+        ("http", http),
+        ("build", build_bench),
+        ("ray", ray_bench),
+        ("memory", memory_bench),
+        ("scale", scale),
+    )
+    for name, fn in sections_fns:
         if name in sections:
             print(f"bench: {name} ...", file=sys.stderr, flush=True)
             lines: list[str] = []

@@ -38,9 +38,25 @@ def tree_rss_mb(pid: int) -> float:
     while todo:
         current = todo.pop()
         total += rss_mb(current)
-        for task in Path(f"/proc/{current}/task").iterdir():
-            todo += [int(c) for c in (task / "children").read_text().split()]
+        todo += children(current)
     return total
+
+
+def children(pid: int) -> list[int]:
+    return [
+        int(c)
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for c in (task / "children").read_text().split()
+    ]
+
+
+def uss_mb(pid: int) -> float:
+    """Unique set size: the memory only this process holds (private pages; shared file pages excluded)."""
+    total = 0
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith(("Private_Clean:", "Private_Dirty:")):
+            total += int(line.split()[1])
+    return total / 1024
 
 
 def env_for(corpus: Path, index: Path, **extra: str) -> dict[str, str]:

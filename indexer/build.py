@@ -133,8 +133,12 @@ def _vectors(
 def make_executor(settings: IndexSettings, get_embedder: Callable[[], Embedder], progress: bool) -> Executor:
     """The executor SEMSEARCH_EXECUTOR names: in this process, or Ray (RAY_ADDRESS, else a local instance)."""
     if settings.executor == "ray":
-        from indexer.ray_executor import RayExecutor
-
+        try:
+            from indexer.ray_executor import RayExecutor
+        except ImportError as exc:
+            raise BuildError(
+                f"SEMSEARCH_EXECUTOR=ray needs Ray ({exc}): `make install-ray` or pip install -e '.[ray]'"
+            ) from None
         return RayExecutor(settings)
     return LocalExecutor(get_embedder, progress)
 
