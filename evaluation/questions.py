@@ -52,3 +52,25 @@ def load_lines(path: Path) -> list[str]:
     """A plain question file: one question a line (blank lines and # comments skipped)."""
     lines = path.read_text(encoding="utf-8").splitlines()
     return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+_QUOTE_CLASS = "[" + re.escape("\"'`´‘’‚‛“”„‟″′«»") + "]"
+
+
+def evidence_spans(text: str, evidence: Sequence[str]) -> list[tuple[int, int]]:
+    """Where the evidence spans occur in `text` (character offsets), matched as `relevant_passages` does:
+    ignoring case, runs of whitespace and quote style."""
+    spans: list[tuple[int, int]] = []
+    for span in evidence:
+        words = normalise(span).split(" ")
+        parts = ["".join(_QUOTE_CLASS if ch == '"' else re.escape(ch) for ch in w) for w in words if w]
+        if not parts:
+            continue
+        spans += [m.span() for m in re.finditer(r"\s+".join(parts), text, flags=re.IGNORECASE)]
+    return spans
+
+
+def highlight_holds_evidence(text: str, highlight: tuple[int, int], evidence: Sequence[str]) -> bool:
+    """The highlighted part of a passage overlaps one of the question's evidence spans."""
+    start, end = highlight
+    return any(s < end and start < e for s, e in evidence_spans(text, evidence))

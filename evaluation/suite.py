@@ -12,8 +12,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
 from evaluation.metrics import METRIC_LABELS, evaluate_questions, ir_metrics
-from evaluation.questions import load_lines, load_questions
+from evaluation.questions import evidence_spans, highlight_holds_evidence, load_lines, load_questions
 from indexer import store
 from indexer.build import build
 from indexer.embedding import Embedder
@@ -125,6 +127,19 @@ def scifact_table(
     return rows
 
 
+def highlight_rate(searcher: Searcher, questions_file: Path) -> tuple[int, int]:
+    """Of the questions whose answer passage is in the top 10, how many get a highlight that overlaps
+    the evidence: (hits, questions with the answer passage found)."""
+    found = hits = 0
+    for q in load_questions(questions_file):
+        for hit in searcher.search(q.question, 10).hits:
+            if evidence_spans(hit.passage.text, q.evidence):
+                found += 1
+                hits += highlight_holds_evidence(hit.passage.text, hit.highlight, q.evidence)
+                break
+    return hits, found
+
+
 def low_confidence_rates(searcher: Searcher, in_domain: list[str], off_topic: list[str]) -> tuple[int, int]:
     """How many in-domain and how many off-topic questions the default ranking flags low_confidence."""
     flagged = [sum(searcher.search(q, 5).low_confidence for q in qs) for qs in (in_domain, off_topic)]
@@ -167,6 +182,16 @@ def run_suite(
         "",
         *_fmt(dev, DEV_METRICS),
     ]
+    lines += ["", "## The answer sentence (highlight, default ranking)", ""]
+    # Sentence vectors as stored, and as they would be in half the space (float16): same highlights?
+    stored = searcher.generation
+    half = replace(stored, sentence_vectors=np.asarray(stored.sentence_vectors, np.float16))
+    for label, generation in (("float32 (stored)", stored), ("float16", half)):
+        hits, found = highlight_rate(Searcher(generation, embedder, default), dev_file)
+        lines.append(
+            f"- sentence vectors {label}: the highlight overlaps an evidence span in {hits} of the {found} "
+            f"questions whose answer passage is in the top 10 ({hits / max(1, found):.0%})"
+        )
     if off_topic_file is not None:
         in_domain = [q.question for q in load_questions(dev_file)]
         off_topic = load_lines(off_topic_file)

@@ -44,13 +44,13 @@ class VectorIndex:
         self.params = params
 
     @classmethod
-    def build(cls, vectors: np.ndarray, exact: bool = False) -> VectorIndex:
-        """Exact (flat) below IVF_THRESHOLD rows (or always, with `exact`), IVF-Flat above; `params`
-        records the choice."""
+    def build(cls, vectors: np.ndarray, exact: bool = False, ivf: bool = False) -> VectorIndex:
+        """Exact (flat) below IVF_THRESHOLD rows, IVF-Flat from there; `exact` or `ivf` force one (for
+        measurements). `params` records the choice."""
         n, dim = vectors.shape
         x = np.ascontiguousarray(vectors, dtype=np.float32)
         index: Any
-        if n >= IVF_THRESHOLD and not exact:
+        if (n >= IVF_THRESHOLD or ivf) and not exact:
             nlist = ivf_lists(n)
             quantizer = faiss.IndexFlatIP(dim)
             index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
@@ -64,12 +64,13 @@ class VectorIndex:
                 "nlist": nlist,
                 "nprobe": IVF_NPROBE,
                 "metric": "inner_product",
+                "ivf_threshold": IVF_THRESHOLD,
             }
         else:
             index = faiss.IndexFlatIP(dim)
             if n:
                 index.add(x)
-            params = {"type": "FlatIP", "metric": "inner_product"}
+            params = {"type": "FlatIP", "metric": "inner_product", "ivf_threshold": IVF_THRESHOLD}
         return cls(index, params)
 
     def save(self, path: Path) -> None:

@@ -55,3 +55,14 @@ def test_dev_questions_find_their_evidence_in_the_top_five(
     )
     assert not report.unanswerable
     assert report.metrics["hit_rate@5"] * len(questions) >= 18, report.render()
+
+
+def test_evidence_is_located_ignoring_case_spaces_and_quotes() -> None:
+    from evaluation.questions import evidence_spans, highlight_holds_evidence
+
+    text = "First sentence.  He said “All  power to\nthe Soviets” then. Last one."
+    (span,) = evidence_spans(text, ['"all power to the soviets"'])
+    assert text[span[0] : span[1]] == "“All  power to\nthe Soviets”"
+    assert highlight_holds_evidence(text, (17, 53), ["all power to the soviets"])
+    assert not highlight_holds_evidence(text, (0, 15), ["all power to the soviets"])
+    assert evidence_spans(text, ["not there"]) == []
