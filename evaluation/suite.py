@@ -12,8 +12,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-
 from evaluation.metrics import METRIC_LABELS, evaluate_questions, ir_metrics
 from evaluation.questions import evidence_spans, highlight_holds_evidence, load_lines, load_questions
 from indexer import store
@@ -182,16 +180,14 @@ def run_suite(
         "",
         *_fmt(dev, DEV_METRICS),
     ]
-    lines += ["", "## The answer sentence (highlight, default ranking)", ""]
-    # Sentence vectors as stored, and as they would be in half the space (float16): same highlights?
-    stored = searcher.generation
-    half = replace(stored, sentence_vectors=np.asarray(stored.sentence_vectors, np.float16))
-    for label, generation in (("float32 (stored)", stored), ("float16", half)):
-        hits, found = highlight_rate(Searcher(generation, embedder, default), dev_file)
-        lines.append(
-            f"- sentence vectors {label}: the highlight overlaps an evidence span in {hits} of the {found} "
-            f"questions whose answer passage is in the top 10 ({hits / max(1, found):.0%})"
-        )
+    hits, found = highlight_rate(searcher, dev_file)
+    lines += [
+        "",
+        "## The answer sentence (highlight, default ranking)",
+        "",
+        f"- the highlight overlaps an evidence span in {hits} of the {found} questions whose answer passage "
+        f"is in the top 10 ({hits / max(1, found):.0%})",
+    ]
     if off_topic_file is not None:
         in_domain = [q.question for q in load_questions(dev_file)]
         off_topic = load_lines(off_topic_file)

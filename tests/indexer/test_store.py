@@ -84,9 +84,9 @@ def test_publish_refuses_an_unfinished_generation(tmp_path: Path) -> None:
     assert store.read_current(tmp_path) is None
 
 
-def test_sentence_vectors_are_stored_without_pickle(tmp_path: Path) -> None:
+def test_sentence_vectors_are_stored_in_half_precision_without_pickle(tmp_path: Path) -> None:
     fake = FakeEmbedder()
     settings = _settings(tmp_path)
     name = _build(settings, fake)
     array = np.load(store.generations_dir(settings.index_dir) / name / "sentences.npy", allow_pickle=False)
-    assert array.dtype == np.float32 and array.shape[1] == fake.info.dim
+    assert array.dtype == np.float16 and array.shape[1] == fake.info.dim
