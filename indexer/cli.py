@@ -21,6 +21,8 @@ log = logging.getLogger("indexer.cli")
 def cmd_build(settings: IndexSettings, args: argparse.Namespace) -> int:
     if args.skip_bad_files:
         settings = settings.replace(skip_bad_files=True)
+    if args.executor:
+        settings = settings.replace(executor=args.executor)
     loaded: list[Embedder] = []
 
     def get_embedder() -> Embedder:  # loaded only when something must be embedded
@@ -74,6 +76,11 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--skip-bad-files", action="store_true", help="skip unreadable/empty/binary files")
     b.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
     b.add_argument("--json", action="store_true", help="print the summary as JSON")
+    b.add_argument(
+        "--executor",
+        choices=["local", "ray"],
+        help="where the build runs (default: SEMSEARCH_EXECUTOR, else local); ray: RAY_ADDRESS or local",
+    )
     b.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     b.set_defaults(run=cmd_build)
     s = sub.add_parser("search", help="print the passages that best answer a question")

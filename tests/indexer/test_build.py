@@ -105,3 +105,9 @@ def test_the_query_encoder_is_exported_inside_the_build_under_its_lock(
     assert seen == [f"another build is already running on {settings.index_dir}"]
     assert summary.query_encoder == "exported in 0.0 s"
     assert "query encoder: exported in 0.0 s" in summary.render()
+
+
+def test_the_cli_names_a_missing_executor_choice_clearly(tmp_path: Path) -> None:
+    settings = IndexSettings(corpus_dir=tmp_path, index_dir=tmp_path / "ix")
+    result = run_indexer(["build", "--executor", "spark"], settings)
+    assert result.returncode == 2 and "invalid choice: 'spark'" in result.stderr
