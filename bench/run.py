@@ -321,6 +321,56 @@ def ray_bench(lines: list[str]) -> None:
     ]
 
 
+def ray_batch_bench(lines: list[str]) -> None:
+    """Texts per Ray encoder-actor call: the same sample of the King James Bible built with each choice."""
+    work = WORK / "kjv-ray-batch"
+    books = sorted((WORK / "kjv-ray" / "corpus").glob("*.txt")) or sorted(
+        bible_corpus(work / "all").glob("*.txt")
+    )
+    corpus = work / "corpus"
+    shutil.rmtree(corpus, ignore_errors=True)
+    corpus.mkdir(parents=True)
+    for book in books[:12]:  # Genesis to 1 Kings: about a fifth of the Bible
+        shutil.copy(book, corpus / book.name)
+    rows = []
+    for batch_rows in (64, 256, 1024):
+        index = work / f"index-{batch_rows}"
+        shutil.rmtree(index, ignore_errors=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "indexer", "build", "--no-progress", "--json"],
+            cwd=REPO,
+            env={
+                **os.environ,
+                "SEMSEARCH_CORPUS_DIR": str(corpus),
+                "SEMSEARCH_INDEX_DIR": str(index),
+                "SEMSEARCH_EXECUTOR": "ray",
+                "SEMSEARCH_RAY_BATCH_ROWS": str(batch_rows),
+                "SEMSEARCH_PASSAGE_TOKENS": "64",
+                "SEMSEARCH_QUERY_ENCODER": "torch",
+            },
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        summary = json.loads(done.stdout.strip().splitlines()[-1])
+        texts = summary["passages"] + summary["sentences_embedded"]
+        rows.append(
+            f"| {batch_rows} | {summary['seconds']:.1f} | {texts / summary['seconds']:.1f} | "
+            f"{summary['passages'] / summary['seconds']:.1f} |"
+        )
+    lines += [
+        "## Ray batch: texts per encoder-actor call",
+        "",
+        f"The first {len(list(corpus.iterdir()))} books of the King James Bible, 64-token passages, empty "
+        "cache, a local Ray instance with 2 CPU actors (its start-up included in the seconds).",
+        "",
+        "| texts per call | build seconds | texts/s | passages/s |",
+        "|---|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
 def memory_bench(lines: list[str]) -> None:
     """Private memory (USS) of each service worker: the essay against the King James Bible."""
     essay_corpus, essay_index = private_corpus(WORK / "seed")
@@ -487,7 +537,7 @@ def merge(old: str, fresh: dict[str, str]) -> str:
 
 def main() -> int:
     WORK.mkdir(parents=True, exist_ok=True)
-    sections = os.environ.get("BENCH", "floor,http,build,ray,memory,ivf,scale").split(",")
+    sections = os.environ.get("BENCH", "floor,http,build,ray,ray-batch,memory,ivf,scale").split(",")
     stamp = (
         f"_Measured by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, "
@@ -500,6 +550,7 @@ def main() -> int:
         ("http", http),
         ("build", build_bench),
         ("ray", ray_bench),
+        ("ray-batch", ray_batch_bench),
         ("memory", memory_bench),
         ("ivf", ivf_bench),
         ("scale", scale),

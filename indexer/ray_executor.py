@@ -17,6 +17,7 @@ import re
 import secrets
 import shutil
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,14 @@ import numpy as np
 from indexer.chunking import ChunkParams, Passage, chunk_document
 from indexer.crash_points import FAIL_AT
 from indexer.documents import Corpus, CorpusError, Document, SkippedFile, discover, read_document
-from indexer.embedding import ModelError, ModelInfo, SentenceTransformerEmbedder, Tokenizer, model_info
+from indexer.embedding import (
+    ModelError,
+    ModelInfo,
+    SentenceTransformerEmbedder,
+    Tokenizer,
+    model_info,
+    resolve_model_path,
+)
 from indexer.executors import BatchDone, EncodeError
 from indexer.settings import IndexSettings
 
@@ -45,7 +53,8 @@ def _read_and_chunk(
     paths: list[str], corpus_dir: str, max_bytes: int, info: ModelInfo, params: ChunkParams
 ) -> list[tuple[Document | SkippedFile, list[Passage]]]:
     """One Ray task: read a few documents and split them into passages (problems come back as such)."""
-    tokenizer = Tokenizer(info)
+    # The model's folder may sit elsewhere on this node: find it from the same setting.
+    tokenizer = Tokenizer(replace(info, path=resolve_model_path(info.name)))
     out: list[tuple[Document | SkippedFile, list[Passage]]] = []
     for path in map(Path, paths):
         try:
