@@ -100,8 +100,9 @@ class IndexSettings(EnvModel):
     ray_actors: int = Field(
         2, ge=1, le=1024, description="Encoder actors of a Ray build (one GPU each if any)"
     )
+    # 64 measured fastest of 64/256/1024 on 2 CPU actors (docs/benchmarks.md, "Ray batch"; within 3-8 %).
     ray_batch_rows: int = Field(
-        256, ge=1, le=100_000, description="Texts handed to a Ray encoder actor per call (by measurement)"
+        64, ge=1, le=100_000, description="Texts handed to a Ray encoder actor per call (by measurement)"
     )
 
     def ranking(self) -> Ranking:
