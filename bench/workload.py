@@ -70,16 +70,18 @@ def env_for(corpus: Path, index: Path, **extra: str) -> dict[str, str]:
     }
 
 
-def build_index(corpus: Path, index: Path, **extra: str) -> str:
+def build_index(corpus: Path, index: Path, **extra: str) -> dict[str, Any]:
+    """`python -m indexer build` on this corpus and index (SEMSEARCH_* in `extra`); its JSON summary."""
     out = subprocess.run(
-        [sys.executable, "-m", "indexer", "build", "--no-progress"],
+        [sys.executable, "-m", "indexer", "build", "--no-progress", "--json"],
         cwd=REPO,
         env=env_for(corpus, index, **extra),
         capture_output=True,
         text=True,
         check=True,
     )
-    return out.stdout
+    summary: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return summary
 
 
 @contextlib.contextmanager
