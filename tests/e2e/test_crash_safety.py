@@ -116,7 +116,7 @@ def test_kills_of_the_real_build_and_its_export_never_break_the_index(fresh_sett
     _assert_whole(settings, info.fingerprint)
     assert not is_complete(onnx_path(settings.index_dir, info, int8=True))
     rng = random.Random(8)
-    for n in range(1, 4):
+    for n in range(1, 3):
         _add_text(settings, n)
         child = _child("indexer", settings)
         time.sleep(rng.uniform(0.5, 8.0))

@@ -4,6 +4,7 @@ sends no text to an encoder; an encoder that raises fails the build naming the b
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from indexer import store
-from indexer.build import BuildError, build
+from indexer.build import BuildError, BuildSummary, build
 from indexer.crash_points import FAIL_AT
 from indexer.embedding import SentenceTransformerEmbedder
 from indexer.ray_executor import LOCAL_NODE_ADDRESS, RayExecutor
@@ -39,22 +40,36 @@ def ray_instance() -> Iterator[None]:
         ray.shutdown()
 
 
-@pytest.fixture()
-def ray_settings(tmp_path: Path) -> Settings:
-    return Settings(
-        corpus_dir=copy_seeds(tmp_path / "corpus"),
-        index_dir=tmp_path / "ray-index",
+@pytest.fixture(scope="module")
+def ray_built(
+    ray_instance: None, tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
+) -> tuple[Settings, BuildSummary]:
+    """The essay built once through Ray (an empty cache: every text goes through the actors)."""
+    root = tmp_path_factory.mktemp("ray")
+    settings = Settings(
+        corpus_dir=copy_seeds(root / "corpus"),
+        index_dir=root / "index",
         executor="ray",
         query_encoder="torch",
     )
+    return settings, build(settings, lambda: embedder, info=embedder.info, progress=False)
+
+
+@pytest.fixture()
+def ray_settings(ray_built: tuple[Settings, BuildSummary], tmp_path: Path) -> Settings:
+    """A private copy of the Ray-built index and its corpus, for a test that changes them."""
+    settings, _ = ray_built
+    shutil.copytree(settings.index_dir, tmp_path / "index")
+    shutil.copytree(settings.corpus_dir, tmp_path / "corpus")
+    return settings.replace(index_dir=tmp_path / "index", corpus_dir=tmp_path / "corpus")
 
 
 def test_the_ray_build_gives_the_in_process_generation(
-    ray_instance: None, ray_settings: Settings, embedder: SentenceTransformerEmbedder, tmp_path: Path
+    ray_built: tuple[Settings, BuildSummary], embedder: SentenceTransformerEmbedder, tmp_path: Path
 ) -> None:
+    ray_settings, summary = ray_built
     local_settings = ray_settings.replace(executor="local", index_dir=tmp_path / "local-index")
     build(local_settings, lambda: embedder, info=embedder.info, progress=False)
-    summary = build(ray_settings, lambda: embedder, info=embedder.info, progress=False)
     assert summary.embedded == summary.passages > 0
     local = store.open_current(local_settings.index_dir)
     remote = store.open_current(ray_settings.index_dir)
@@ -77,25 +92,21 @@ def test_the_ray_build_gives_the_in_process_generation(
 
 
 def test_an_unchanged_corpus_sends_no_text_to_an_encoder(
-    ray_instance: None, ray_settings: Settings, embedder: SentenceTransformerEmbedder
+    ray_settings: Settings, embedder: SentenceTransformerEmbedder
 ) -> None:
-    build(ray_settings, lambda: embedder, info=embedder.info, progress=False)
     executor = RayExecutor(ray_settings)
     again = build(ray_settings, lambda: embedder, info=embedder.info, progress=False, executor=executor)
     assert executor.sent == 0 and again.embedded == 0 and again.sentences_embedded == 0
 
 
 def test_an_encoder_that_raises_fails_the_build_naming_the_batch(
-    ray_instance: None,
-    ray_settings: Settings,
-    embedder: SentenceTransformerEmbedder,
-    monkeypatch: pytest.MonkeyPatch,
+    ray_settings: Settings, embedder: SentenceTransformerEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = build(ray_settings, lambda: embedder, info=embedder.info, progress=False)
+    published = store.read_current(ray_settings.index_dir)
     (ray_settings.corpus_dir / "new.txt").write_text("The quartermaster counted 4,217 blue umbrellas.")
     monkeypatch.setenv(FAIL_AT, "encoder")
     with pytest.raises(
         BuildError, match=r"encoder failed on the batch of \d+ texts starting at sha256 [0-9a-f]{16}"
     ):
         build(ray_settings, lambda: embedder, info=embedder.info, progress=False)
-    assert store.read_current(ray_settings.index_dir) == first.generation
+    assert store.read_current(ray_settings.index_dir) == published
