@@ -107,9 +107,10 @@ def _previous_texts(root: Path) -> set[str]:
 
 def _vectors(
     texts: Sequence[str], cache: EmbeddingCache, executor: Executor, batch_size: int
-) -> dict[str, np.ndarray]:
+) -> tuple[dict[str, np.ndarray], set[str]]:
     """Vectors for every text: from the cache, else encoded by the executor in length-sorted batches
-    (little padding) and cached batch by batch. Cached texts never reach an encoder."""
+    (little padding) and cached batch by batch. Cached texts never reach an encoder. Also returns the
+    keys that were encoded (what the summary counts)."""
     keys = {text_key(t): t for t in texts}
     found = cache.get_many(list(keys))
     missing = sorted((k for k in keys if k not in found), key=lambda k: len(keys[k]))
@@ -127,7 +128,7 @@ def _vectors(
     absent = [k for k in keys if k not in found]
     if absent:  # an executor that lost rows must not produce a generation with holes
         raise BuildError(f"{len(absent)} texts came back without a vector (first: {keys[absent[0]][:60]!r})")
-    return found
+    return found, set(missing)
 
 
 def make_executor(settings: IndexSettings, get_embedder: Callable[[], Embedder], progress: bool) -> Executor:
@@ -203,9 +204,7 @@ def _build(
         log.info("phase embedding: %d passages, %d sentences", len(passages), len(sentence_texts))
         cache = EmbeddingCache(root / "cache" / "embeddings.sqlite3", info.fingerprint, info.dim)
         try:
-            cached_passages = set(cache.get_many(list(passage_keys)))
-            before_sentences = len(cache.get_many(list(extra_sentence_keys)))
-            vectors = _vectors(embed_texts + sentence_texts, cache, executor, settings.batch_size)
+            vectors, encoded = _vectors(embed_texts + sentence_texts, cache, executor, settings.batch_size)
         finally:
             cache.close()
         crash_point("embedded")
@@ -237,7 +236,7 @@ def _build(
         else:
             query_encoder = ensure_query_encoders(root, info, get_embedder)
     current_texts = {p.text for p in passages}
-    embedded = sum(1 for t in embed_texts if text_key(t) not in cached_passages)
+    embedded = sum(1 for t in embed_texts if text_key(t) in encoded)
     return BuildSummary(
         generation=name,
         documents=len(corpus.documents),
@@ -245,7 +244,7 @@ def _build(
         embedded=embedded,
         reused=len(passages) - embedded,
         removed=len(previous - current_texts),
-        sentences_embedded=len(extra_sentence_keys) - before_sentences,
+        sentences_embedded=len(extra_sentence_keys & encoded),
         query_encoder=query_encoder,
         seconds=time.perf_counter() - started,
         skipped=list(corpus.problems),
