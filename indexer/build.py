@@ -302,7 +302,16 @@ def _write(
         "passages": len(passages),
         "sentences": int(sentence_matrix.shape[0]),
         "sentence_vectors": "float16",
-        "documents": [{"doc_id": d.doc_id, "sha256": d.sha256, "title": d.title} for d in documents],
+        "documents": [
+            {
+                "doc_id": d.doc_id,
+                "sha256": d.sha256,
+                "title": d.title,
+                "first_row": r.first_row,
+                "rows": r.rows,
+            }
+            for d, r in zip(documents, doc_records, strict=True)
+        ],
     }
     store.write_generation(
         settings.index_dir,

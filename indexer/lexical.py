@@ -74,7 +74,8 @@ class LexicalIndex:
     def load(cls, folder: Path) -> LexicalIndex:
         import bm25s
 
-        return cls(bm25s.BM25.load(str(folder), allow_pickle=False))
+        # Memory-mapped: worker processes share the score arrays in the page cache.
+        return cls(bm25s.BM25.load(str(folder), allow_pickle=False, mmap=True))
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for the query (zeros when no query term is in the corpus)."""

@@ -196,9 +196,20 @@ class DocumentFile(Mapping[str, StoredDocument]):
     """documents.jsonl by doc_id: titles and row ranges kept in memory (one small entry per document),
     each document's text read from the memory map when it is shown."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, listing: Any = None) -> None:
+        """`listing`: the manifest's documents, in file order; with their row ranges (generations since
+        they were recorded there) no document is parsed here, however large the collection."""
         self._lines = _Lines(path)
         self._info: dict[str, DocumentInfo] = {}
+        if isinstance(listing, list) and len(listing) == len(self._lines):
+            try:
+                for i, d in enumerate(listing):
+                    self._info[str(d["doc_id"])] = DocumentInfo(
+                        i, str(d["title"]), int(d["first_row"]), int(d["rows"])
+                    )
+                return
+            except (KeyError, TypeError, ValueError):
+                self._info.clear()
         for i in range(len(self._lines)):
             row = self._lines.row(i)
             self._info[str(row["doc_id"])] = DocumentInfo(

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -30,6 +30,10 @@ INDEX_FILE = "index.faiss"
 PASSAGES_FILE = "passages.jsonl"
 DOCUMENTS_FILE = "documents.jsonl"
 SENTENCES_FILE = "sentences.npy"
+# How a reader checks a generation's files before serving them: every checksum, or only each file's
+# recorded size (fast at any scale), or "auto": checksums while the files total at most this many bytes.
+Verification = Literal["auto", "checksums", "sizes"]
+AUTO_CHECKSUM_BYTES = 256 * 2**20
 
 
 class GenerationError(Exception):
@@ -83,12 +87,21 @@ def write_generation(
     crash_point("files-written")
     # Checksum and fsync every file written, including those inside folders (the lexical index).
     checksums: dict[str, str] = {}
+    sizes: dict[str, int] = {}
     for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
         _fsync_path(path)
-        checksums[path.relative_to(tmp).as_posix()] = sha256_file(path)
+        relative = path.relative_to(tmp).as_posix()
+        checksums[relative] = sha256_file(path)
+        sizes[relative] = path.stat().st_size
     for folder in sorted((p for p in tmp.rglob("*") if p.is_dir()), reverse=True):
         _fsync_path(folder)
-    manifest = {**manifest, "format_version": FORMAT_VERSION, "generation": name, "files": checksums}
+    manifest = {
+        **manifest,
+        "format_version": FORMAT_VERSION,
+        "generation": name,
+        "files": checksums,
+        "sizes": sizes,
+    }
     manifest_path = tmp / MANIFEST
     with manifest_path.open("w", encoding="utf-8") as fh:
         json.dump(manifest, fh, indent=2, ensure_ascii=False)
@@ -157,23 +170,41 @@ def read_manifest(path: Path) -> dict[str, Any]:
 
 def verify(path: Path, model_fingerprint: str | None = None, model_dim: int | None = None) -> dict[str, Any]:
     """Check checksums, row counts and model of a generation; return its manifest or raise GenerationError."""
-    return _verify(path, model_fingerprint, model_dim)[0]
+    return _verify(path, model_fingerprint, model_dim, "checksums")[0]
 
 
-def _verify(
-    path: Path, model_fingerprint: str | None, model_dim: int | None
-) -> tuple[dict[str, Any], VectorIndex]:
-    """verify(), also returning the FAISS index it opened to count rows (open_generation serves it)."""
-    manifest = read_manifest(path)
+def checks_checksums(manifest: dict[str, Any], verification: Verification) -> bool:
+    """Whether `verification` reads every file's checksum for this generation (sizes need a manifest
+    that records them; older ones are always checksummed)."""
+    sizes = manifest.get("sizes")
+    if verification == "checksums" or not isinstance(sizes, dict):
+        return True
+    return verification == "auto" and sum(int(v) for v in sizes.values()) <= AUTO_CHECKSUM_BYTES
+
+
+def _check_files(path: Path, manifest: dict[str, Any], verification: Verification) -> None:
     files = manifest.get("files")
     if not isinstance(files, dict) or not files:
         raise GenerationError(f"{path.name}: manifest lists no files")
+    checksums = checks_checksums(manifest, verification)
+    sizes = manifest.get("sizes") or {}
     for filename, expected in files.items():
         file = path / filename
         if not file.is_file():
             raise GenerationError(f"{path.name}: {filename} is missing")
-        if sha256_file(file) != expected:
-            raise GenerationError(f"{path.name}: checksum of {filename} does not match the manifest")
+        if checksums:
+            if sha256_file(file) != expected:
+                raise GenerationError(f"{path.name}: checksum of {filename} does not match the manifest")
+        elif file.stat().st_size != sizes.get(filename):
+            raise GenerationError(f"{path.name}: size of {filename} does not match the manifest")
+
+
+def _verify(
+    path: Path, model_fingerprint: str | None, model_dim: int | None, verification: Verification
+) -> tuple[dict[str, Any], VectorIndex]:
+    """verify(), also returning the FAISS index it opened to count rows (open_generation serves it)."""
+    manifest = read_manifest(path)
+    _check_files(path, manifest, verification)
     model = manifest.get("model", {})
     if model_fingerprint is not None and model.get("fingerprint") != model_fingerprint:
         raise GenerationError(
@@ -188,8 +219,10 @@ def _verify(
         index = VectorIndex.open(path / INDEX_FILE)
     except VectorIndexError as exc:
         raise GenerationError(f"{path.name}: {exc}") from None
-    with (path / PASSAGES_FILE).open(encoding="utf-8") as fh:
-        rows = sum(1 for _ in fh)
+    try:
+        rows = len(PassageFile(path / PASSAGES_FILE))  # its offset index, checksummed or sized above
+    except (OSError, ValueError) as exc:
+        raise GenerationError(f"{path.name}: {exc}") from None
     if not index.rows == rows == manifest.get("passages"):
         raise GenerationError(
             f"{path.name}: row counts disagree (faiss {index.rows}, passages.jsonl {rows}, "
@@ -217,14 +250,17 @@ class Generation:
 
 
 def open_generation(
-    path: Path, model_fingerprint: str | None = None, model_dim: int | None = None
+    path: Path,
+    model_fingerprint: str | None = None,
+    model_dim: int | None = None,
+    verification: Verification = "checksums",
 ) -> Generation:
-    """Verify then load a generation into memory."""
-    manifest, index = _verify(path, model_fingerprint, model_dim)
+    """Verify (see Verification) then open a generation."""
+    manifest, index = _verify(path, model_fingerprint, model_dim, verification)
     try:
         # Everything memory-mapped or read on demand: worker processes share one copy in the page cache.
         passages = PassageFile(path / PASSAGES_FILE)
-        documents = DocumentFile(path / DOCUMENTS_FILE)
+        documents = DocumentFile(path / DOCUMENTS_FILE, manifest.get("documents"))
         sentence_vectors = np.load(path / SENTENCES_FILE, allow_pickle=False, mmap_mode="r")
         lexical = LexicalIndex.load(path / LEXICAL_DIR)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
@@ -233,12 +269,15 @@ def open_generation(
 
 
 def open_current(
-    root: Path, model_fingerprint: str | None = None, model_dim: int | None = None
+    root: Path,
+    model_fingerprint: str | None = None,
+    model_dim: int | None = None,
+    verification: Verification = "checksums",
 ) -> Generation:
     name = read_current(root)
     if name is None:
         raise GenerationError(f"no published generation in {root} (run `make index` first)")
-    return open_generation(generations_dir(root) / name, model_fingerprint, model_dim)
+    return open_generation(generations_dir(root) / name, model_fingerprint, model_dim, verification)
 
 
 def write_jsonl(rows: list[dict[str, Any]]) -> Callable[[Path], None]:

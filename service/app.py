@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         metrics.passages.set(len(searcher.generation.passages))
         metrics.ready.set(1)
 
-    reloader = Reloader(settings.index_dir, holder, settings.ranking(), on_swap)
+    reloader = Reloader(settings.index_dir, holder, settings.ranking(), on_swap, settings.verify)
 
     jobs = ReindexJobs(settings, after=reloader.check)
 

@@ -41,8 +41,10 @@ class Reloader:
         holder: IndexHolder,
         ranking: Ranking,
         on_swap: Callable[[Searcher], None] | None = None,
+        verification: store.Verification = "checksums",
     ) -> None:
         self.root = root
+        self.verification = verification
         self.ranking = ranking
         self.holder = holder
         self.on_swap = on_swap
@@ -66,7 +68,10 @@ class Reloader:
             started = time.perf_counter()
             try:
                 generation = store.open_generation(
-                    store.generations_dir(self.root) / name, embedder.info.fingerprint, embedder.info.dim
+                    store.generations_dir(self.root) / name,
+                    embedder.info.fingerprint,
+                    embedder.info.dim,
+                    self.verification,
                 )
             except store.GenerationError as exc:
                 self.holder.rejected[name] = str(exc)
@@ -81,10 +86,11 @@ class Reloader:
             self.holder.last_error = None
             self.holder.swaps += 1
             log.info(
-                "serving generation %s (%d passages, loaded in %.2fs)",
+                "serving generation %s (%d passages, loaded in %.2fs, %s checked)",
                 name,
                 len(generation.passages),
                 time.perf_counter() - started,
+                "checksums" if store.checks_checksums(generation.manifest, self.verification) else "sizes",
             )
         if self.on_swap:
             self.on_swap(searcher)

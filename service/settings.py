@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 
 from indexer.settings import IndexSettings
+from indexer.store import Verification
 
 
 class Settings(IndexSettings):
@@ -25,5 +26,12 @@ class Settings(IndexSettings):
     # process's Python work (GIL) becomes the limit at concurrency 8 and more.
     workers: int = Field(
         2, ge=1, le=32, description="Server processes; each loads the query encoder, the index is mmapped"
+    )
+    # Checksumming a million-passage generation (about 3 GB) takes longer than the rest of a cold start;
+    # generations are immutable and checksummed when written, and `python -m indexer verify` checks all.
+    verify: Verification = Field(
+        "auto",
+        description="Before serving a generation: `checksums` of every file, `sizes` only, or `auto` "
+        "(checksums up to 256 MiB of files, sizes above)",
     )
     log_level: str = Field("info", pattern="^(critical|error|warning|info|debug)$", description="Log level")

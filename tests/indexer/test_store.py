@@ -58,6 +58,49 @@ def test_a_flipped_byte_fails_verification(tmp_path: Path, victim: str) -> None:
         store.verify(generation, fake.info.fingerprint)
 
 
+def test_a_small_generation_is_checksummed_before_serving_even_with_auto(tmp_path: Path) -> None:
+    fake = FakeEmbedder()
+    settings = _settings(tmp_path)
+    generation = store.generations_dir(settings.index_dir) / _build(settings, fake)
+    path = generation / "passages.jsonl"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01  # same size: only a checksum can see it
+    path.write_bytes(bytes(data))
+    with pytest.raises(store.GenerationError, match=r"checksum of passages\.jsonl"):
+        store.open_generation(generation, verification="auto")
+    store.open_generation(generation, verification="sizes")  # what `sizes` trades away, by design
+
+
+def test_sizes_verification_refuses_a_truncated_or_missing_file(tmp_path: Path) -> None:
+    fake = FakeEmbedder()
+    settings = _settings(tmp_path)
+    generation = store.generations_dir(settings.index_dir) / _build(settings, fake)
+    manifest = store.read_manifest(generation)
+    assert manifest["sizes"]["index.faiss"] == (generation / "index.faiss").stat().st_size
+    with (generation / "sentences.npy").open("ab") as fh:
+        fh.write(b"\0")
+    with pytest.raises(store.GenerationError, match=r"size of sentences\.npy"):
+        store.open_generation(generation, verification="sizes")
+    (generation / "sentences.npy").unlink()
+    with pytest.raises(store.GenerationError, match=r"sentences\.npy is missing"):
+        store.open_generation(generation, verification="sizes")
+
+
+def test_document_titles_and_rows_come_from_the_manifest_the_same_as_from_the_file(tmp_path: Path) -> None:
+    from indexer.records import DocumentFile
+
+    fake = FakeEmbedder()
+    settings = _settings(tmp_path)
+    (settings.corpus_dir / "b.md").write_text("# Bee title\n\nAnother text about councils.\n")
+    _build(settings, fake)
+    gen = store.open_current(settings.index_dir)
+    from_file = DocumentFile(gen.path / "documents.jsonl")
+    assert [(d, gen.documents.title(d), gen.documents.row_range(d)) for d in gen.documents] == [
+        (d, from_file.title(d), from_file.row_range(d)) for d in from_file
+    ]
+    assert len(gen.documents) == 2
+
+
 def test_a_generation_of_another_model_is_refused(tmp_path: Path) -> None:
     fake = FakeEmbedder()
     settings = _settings(tmp_path)
