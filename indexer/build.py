@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import sys
@@ -144,7 +145,17 @@ def make_executor(settings: IndexSettings, get_embedder: Callable[[], Embedder],
     return LocalExecutor(get_embedder, progress)
 
 
-def stored_passage(p: Passage, sentence_row: int) -> StoredPassage:
+def page_span(page_starts: Sequence[int], start: int, end: int) -> tuple[int, int] | None:
+    """First and last 1-based page of text[start:end] (None without pages)."""
+    if not page_starts:
+        return None
+    return (
+        max(1, bisect.bisect_right(page_starts, start)),
+        max(1, bisect.bisect_right(page_starts, end - 1)),
+    )
+
+
+def stored_passage(p: Passage, sentence_row: int, page_starts: Sequence[int] = ()) -> StoredPassage:
     return StoredPassage(
         passage_id=p.passage_id,
         doc_id=p.doc_id,
@@ -157,6 +168,7 @@ def stored_passage(p: Passage, sentence_row: int) -> StoredPassage:
         sentence_row=sentence_row,
         footnote=p.footnote,
         footnotes=tuple(FootnoteLink(label, pid) for label, pid in p.footnotes),
+        pages=page_span(page_starts, p.start, p.end),
     )
 
 
@@ -264,8 +276,9 @@ def _write(
     """Write the generation files with their manifest; return the generation's name."""
     records: list[StoredPassage] = []
     sentence_row = 0
+    pages = {d.doc_id: d.page_starts for d in documents}
     for p in passages:
-        records.append(stored_passage(p, sentence_row))
+        records.append(stored_passage(p, sentence_row, pages[p.doc_id]))
         sentence_row += len(p.sentences)
     first_row: dict[str, int] = {}
     rows: dict[str, int] = {}
@@ -274,7 +287,16 @@ def _write(
         rows[p.doc_id] = rows.get(p.doc_id, 0) + 1
     doc_records = [
         StoredDocument(
-            d.doc_id, d.title, d.sha256, d.encoding, d.text, first_row.get(d.doc_id, 0), rows.get(d.doc_id, 0)
+            d.doc_id,
+            d.title,
+            d.sha256,
+            d.encoding,
+            d.text,
+            first_row.get(d.doc_id, 0),
+            rows.get(d.doc_id, 0),
+            d.format,
+            d.reader,
+            d.page_starts,
         )
         for d in documents
     ]
@@ -307,6 +329,9 @@ def _write(
                 "doc_id": d.doc_id,
                 "sha256": d.sha256,
                 "title": d.title,
+                "format": d.format,
+                "reader": d.reader,
+                "pages": len(d.page_starts) or None,
                 "first_row": r.first_row,
                 "rows": r.rows,
             }

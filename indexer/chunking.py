@@ -283,12 +283,26 @@ def _pack(
     return groups
 
 
-def chunk_document(doc_id: str, text: str, tok: TokenCounter, params: ChunkParams) -> list[Passage]:
-    """Split one document into passages with provenance and footnote links."""
+def chunk_document(
+    doc_id: str,
+    text: str,
+    tok: TokenCounter,
+    params: ChunkParams,
+    heading_starts: Sequence[int] | None = None,
+) -> list[Passage]:
+    """Split one document into passages with provenance and footnote links. `heading_starts`: where the
+    reader found heading paragraphs (structured formats); None: recognise heading lines in plain text."""
     paras = split_paragraphs(text)
     notes_from, note_of, markers = find_notes(text, paras)
-    markdown = doc_id.lower().endswith(".md")
-    headings = {i: h for i, (s, e) in enumerate(paras[:notes_from]) if (h := heading_of(text[s:e], markdown))}
+    if heading_starts is None:
+        headings = {
+            i: h
+            for i, (s, e) in enumerate(paras[:notes_from])
+            if (h := heading_of(text[s:e], markdown=False))
+        }
+    else:
+        starts = set(heading_starts)
+        headings = {i: text[s:e] for i, (s, e) in enumerate(paras[:notes_from]) if s in starts}
     groups = _pack(_atoms(text, paras, params, tok), set(headings), note_of, params)
 
     passages: list[Passage] = []

@@ -1,4 +1,5 @@
-"""Owns reading a corpus folder into Documents: discovery, decoding, newline normalisation, titles."""
+"""Owns reading a corpus folder into Documents: discovery, size limits, the reader for each format
+(indexer.readers), and titles."""
 
 from __future__ import annotations
 
@@ -10,9 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.chunking import heading_of, split_paragraphs
+from indexer.readers import SUFFIXES, ReaderError, read_bytes
 
-SUFFIXES = (".txt", ".md")
-BINARY_SNIFF_BYTES = 8192
 DEFAULT_MAX_BYTES = 20_000_000
 
 
@@ -23,6 +23,10 @@ class Document:
     sha256: str  # of the raw bytes on disk
     title: str
     encoding: str = "utf-8"
+    format: str = "txt"  # txt, md, pdf, html, epub, docx
+    reader: str = "builtin"  # the library and version that extracted the text
+    headings: tuple[int, ...] | None = None  # heading paragraph starts; None: plain-text heuristics
+    page_starts: tuple[int, ...] = ()  # PDF: offset where each page begins
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,25 +45,6 @@ class CorpusError(Exception):
     """The corpus cannot be indexed (missing folder, no readable document, or a bad file)."""
 
 
-def decode(raw: bytes) -> tuple[str, str]:
-    """Decode bytes as UTF-8 (BOM allowed), else Windows-1252/Latin-1; raise ValueError for binary data."""
-    if b"\x00" in raw[:BINARY_SNIFF_BYTES]:
-        raise ValueError("looks binary (contains NUL bytes)")
-    try:
-        text, encoding = raw.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        try:
-            text, encoding = raw.decode("cp1252"), "cp1252"
-        except UnicodeDecodeError:
-            text, encoding = raw.decode("latin-1"), "latin-1"
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    controls = sum(1 for ch in text[:BINARY_SNIFF_BYTES] if ord(ch) < 32 and ch not in "\n\t\f\v")
-    if controls > max(8, len(text[:BINARY_SNIFF_BYTES]) // 100):
-        raise ValueError("looks binary (many control characters)")
-    return text, encoding
-
-
-_MD_H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _WORDS = re.compile(r"[a-z0-9]+")
 LEADING_LINES = 5  # title lines are looked for among the heading-like lines before the first paragraph
 
@@ -70,14 +55,11 @@ def _title_from_name(doc_id: str) -> str:
 
 
 def title_for(doc_id: str, text: str) -> str:
-    """The document's own title where it has one, else one made from the file name.
+    """A plain-text document's own title where it has one, else one made from the file name.
 
-    Markdown: the first level-1 heading. Plain text: among the heading-like lines that open the document
+    Among the heading-like lines that open the document
     (before its first paragraph), the one sharing most words with the file name, else the first one
     (an essay opens with its title line, sometimes after a "From ..." attribution line)."""
-    if doc_id.endswith(".md"):
-        match = _MD_H1.search(text)
-        return match.group(1) if match else _title_from_name(doc_id)
     leading: list[str] = []
     for start, end in split_paragraphs(text)[:LEADING_LINES]:
         heading = heading_of(text[start:end], markdown=False)
@@ -93,7 +75,8 @@ def title_for(doc_id: str, text: str) -> str:
 
 
 def discover(corpus_dir: Path) -> list[Path]:
-    """Every .txt/.md file under corpus_dir, sorted; hidden entries skipped; symlinked dirs not followed."""
+    """Every file of a readable format under corpus_dir, sorted; hidden entries skipped; symlinked
+    folders not followed."""
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(corpus_dir, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -118,10 +101,26 @@ def read_document(path: Path, corpus_dir: Path, max_bytes: int = DEFAULT_MAX_BYT
         raw = path.read_bytes()
     except OSError as exc:
         raise ValueError(f"cannot be read ({exc.strerror or exc})") from None
-    text, encoding = decode(raw)
-    if not text.strip():
-        raise ValueError("is empty")
-    return Document(doc_id, text, hashlib.sha256(raw).hexdigest(), title_for(doc_id, text), encoding)
+    try:
+        extracted = read_bytes(raw, path.name)
+    except ReaderError:
+        raise
+    except Exception as exc:  # a library failing on a hostile file: that file's problem, not the build's
+        raise ValueError(f"cannot be read ({type(exc).__name__}: {exc})") from None
+    title = extracted.title or (
+        title_for(doc_id, extracted.text) if extracted.format == "txt" else _title_from_name(doc_id)
+    )
+    return Document(
+        doc_id,
+        extracted.text,
+        hashlib.sha256(raw).hexdigest(),
+        title,
+        extracted.encoding,
+        extracted.format,
+        extracted.reader,
+        extracted.headings,
+        extracted.page_starts,
+    )
 
 
 def load_corpus(corpus_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Corpus:

@@ -49,7 +49,7 @@ def chunk_corpus(corpus: Corpus, info: ModelInfo, params: ChunkParams) -> list[P
     tokenizer = Tokenizer(info)
     passages: list[Passage] = []
     for doc in corpus.documents:
-        passages.extend(chunk_document(doc.doc_id, doc.text, tokenizer, params))
+        passages.extend(chunk_document(doc.doc_id, doc.text, tokenizer, params, doc.headings))
     return passages
 
 

@@ -62,7 +62,7 @@ def _read_and_chunk(
         except ValueError as exc:
             out.append((SkippedFile(path.relative_to(corpus_dir).as_posix(), str(exc)), []))
             continue
-        out.append((doc, chunk_document(doc.doc_id, doc.text, tokenizer, params)))
+        out.append((doc, chunk_document(doc.doc_id, doc.text, tokenizer, params, doc.headings)))
     return out
 
 

@@ -4,6 +4,7 @@ worker's private memory does not grow with the corpus (the page cache holds one 
 
 from __future__ import annotations
 
+import bisect
 import json
 import mmap
 from collections.abc import Iterator, Mapping, Sequence
@@ -37,6 +38,11 @@ class StoredPassage:
     sentence_row: int  # row of the first sentence in sentences.npy
     footnote: str | None  # the note's label when this passage is (part of) a footnote
     footnotes: tuple[FootnoteLink, ...]  # notes whose markers are in this passage
+    pages: tuple[int, int] | None = None  # PDF: first and last page (1-based) the passage is on
+
+    @property
+    def page(self) -> int | None:
+        return self.pages[0] if self.pages else None
 
     def as_record(self) -> dict[str, Any]:
         return {
@@ -51,6 +57,7 @@ class StoredPassage:
             "sentence_row": self.sentence_row,
             "footnote": self.footnote,
             "footnotes": [{"label": f.label, "passage_id": f.passage_id} for f in self.footnotes],
+            "pages": list(self.pages) if self.pages else None,
         }
 
     @classmethod
@@ -67,6 +74,7 @@ class StoredPassage:
             sentence_row=int(row["sentence_row"]),
             footnote=row["footnote"],
             footnotes=tuple(FootnoteLink(str(f["label"]), str(f["passage_id"])) for f in row["footnotes"]),
+            pages=(int(row["pages"][0]), int(row["pages"][1])) if row.get("pages") else None,
         )
 
 
@@ -81,6 +89,9 @@ class StoredDocument:
     text: str
     first_row: int  # its passages are rows [first_row, first_row + rows)
     rows: int
+    format: str = "txt"
+    reader: str = "builtin"
+    page_starts: tuple[int, ...] = ()  # PDF: offset in `text` where each page begins
 
     def as_record(self) -> dict[str, Any]:
         return {
@@ -88,9 +99,12 @@ class StoredDocument:
             "title": self.title,
             "sha256": self.sha256,
             "encoding": self.encoding,
-            "text": self.text,
+            "format": self.format,
+            "reader": self.reader,
+            "page_starts": list(self.page_starts),
             "first_row": self.first_row,
             "rows": self.rows,
+            "text": self.text,  # last: the large field
         }
 
     @classmethod
@@ -103,7 +117,16 @@ class StoredDocument:
             text=str(row["text"]),
             first_row=int(row["first_row"]),
             rows=int(row["rows"]),
+            format=str(row.get("format", "txt")),
+            reader=str(row.get("reader", "builtin")),
+            page_starts=tuple(int(p) for p in row.get("page_starts", ())),
         )
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page an offset of the text is on (PDF), else None."""
+        if not self.page_starts:
+            return None
+        return max(1, bisect.bisect_right(self.page_starts, offset))
 
     @property
     def row_range(self) -> tuple[int, int]:
@@ -190,6 +213,7 @@ class DocumentInfo:
     title: str
     first_row: int
     rows: int
+    format: str = "txt"
 
 
 class DocumentFile(Mapping[str, StoredDocument]):
@@ -205,7 +229,7 @@ class DocumentFile(Mapping[str, StoredDocument]):
             try:
                 for i, d in enumerate(listing):
                     self._info[str(d["doc_id"])] = DocumentInfo(
-                        i, str(d["title"]), int(d["first_row"]), int(d["rows"])
+                        i, str(d["title"]), int(d["first_row"]), int(d["rows"]), str(d.get("format", "txt"))
                     )
                 return
             except (KeyError, TypeError, ValueError):
@@ -213,7 +237,7 @@ class DocumentFile(Mapping[str, StoredDocument]):
         for i in range(len(self._lines)):
             row = self._lines.row(i)
             self._info[str(row["doc_id"])] = DocumentInfo(
-                i, str(row["title"]), int(row["first_row"]), int(row["rows"])
+                i, str(row["title"]), int(row["first_row"]), int(row["rows"]), str(row.get("format", "txt"))
             )
 
     def __getitem__(self, doc_id: str) -> StoredDocument:

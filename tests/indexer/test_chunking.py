@@ -16,6 +16,7 @@ from indexer.chunking import (
     split_paragraphs,
 )
 from indexer.embedding import Tokenizer
+from indexer.readers import markdown
 from tests.corpus import ESSAY, SEEDS
 
 ESSAY_TEXT = (SEEDS / ESSAY).read_text(encoding="utf-8")
@@ -108,8 +109,11 @@ def test_a_word_longer_than_wordpiece_limit_is_not_hidden_in_one_token(tokenizer
 
 
 def test_markdown_headings_and_numbered_lists(tokenizer: Tokenizer) -> None:
-    text = "# Title\n\nIntro text here.\n\n## Part two\n\n1. first item\n\n2. second item\n\nThe end of it.\n"
-    passages = chunk(text, tokenizer, "notes.md", target_tokens=8)
+    source = "# Title\n\nIntro *text* here.\n\n## Part two\n\n1. first item\n\n2. second item\n\nThe end of it.\n"
+    doc = markdown.read(source.encode(), "notes.md")
+    text = doc.text
+    assert text == "Title\n\nIntro text here.\n\nPart two\n\n1. first item\n\n2. second item\n\nThe end of it."
+    passages = chunk_document("notes.md", text, tokenizer, ChunkParams(target_tokens=8), doc.headings)
     assert_invariants(text, passages, tokenizer, ChunkParams(target_tokens=8))
     assert passages[0].heading == "Title"
     assert passages[-1].heading == "Part two"

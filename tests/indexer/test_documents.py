@@ -14,7 +14,7 @@ def test_loads_txt_and_md_recursively_with_normalised_text(tmp_path: Path) -> No
     (tmp_path / "a.txt").write_bytes(b"\xef\xbb\xbfBOM first line\r\nsecond\r\n")
     (tmp_path / "sub" / "b.md").write_text("# Notes title\n\nBody.\n", encoding="utf-8")
     (tmp_path / "sub" / "deeper" / "c.txt").write_bytes("caf\xe9 cr\xe8me".encode("latin-1"))
-    (tmp_path / "ignored.pdf").write_bytes(b"%PDF")
+    (tmp_path / "ignored.odt").write_bytes(b"PK")
     (tmp_path / ".hidden.txt").write_text("secret")
     corpus = load_corpus(tmp_path)
     docs = {d.doc_id: d for d in corpus.documents}

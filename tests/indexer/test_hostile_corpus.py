@@ -30,7 +30,7 @@ def hostile_corpus(root: Path) -> Path:
     locked = root / "locked.txt"
     locked.write_text("Secret text.")
     locked.chmod(0)
-    (root / "xss.md").write_text(f"# Payload\n\nThe heading hides {XSS} in plain text.\n")
+    (root / "xss.txt").write_text(f"Payload\n\nThe heading hides {XSS} in plain text.\n")
     return root
 
 
@@ -47,7 +47,7 @@ def test_hostile_corpus_builds_and_reports_every_skipped_file(tmp_path: Path) ->
     assert "cannot be read" in skipped["loop.txt"] and "cannot be read" in skipped["dangling.md"]
     assert skipped["fifo.txt"] == "is not a regular file"
     indexed = set(store.open_current(settings.index_dir).documents)
-    expected = {"latin1.txt", "bom.txt", "crlf.txt", "big.txt", "oneline.txt", "xss.md"}
+    expected = {"latin1.txt", "bom.txt", "crlf.txt", "big.txt", "oneline.txt", "xss.txt"}
     if os.geteuid() != 0:  # root reads any file whatever its mode
         assert "cannot be read" in skipped["locked.txt"]
     else:

@@ -1,0 +1,77 @@
+"""Owns reading Markdown (markdown-it-py, MIT, CommonMark): `#` headings as headings, front matter and
+markup left out, so passages and offsets point into the text as a reader sees it rendered."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from indexer.readers.model import Extracted, ReaderError, TextBuilder
+from indexer.readers.text import decode
+
+_FRONT_MATTER = re.compile(r"\A(?:---|\+\+\+)[ \t]*\n.*?\n(?:---|\+\+\+|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _version() -> str:
+    import markdown_it
+
+    return f"markdown-it-py {markdown_it.__version__}"
+
+
+def _inline(token: Any) -> str:
+    """The text a reader sees: emphasis, links and code marks dropped, images by their alt text."""
+    out: list[str] = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            out.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append("\n")
+        elif child.type == "image":
+            out.append(_inline(child))
+    return "".join(out)
+
+
+def read(raw: bytes, name: str) -> Extracted:
+    from markdown_it import MarkdownIt
+
+    source, encoding = decode(raw)
+    source = _FRONT_MATTER.sub("", source, count=1)
+    tokens = MarkdownIt("commonmark").enable("table").parse(source)
+    builder = TextBuilder()
+    title: str | None = None
+    heading_level = 0
+    cells: list[str] = []
+    in_cell = False
+    number = ""  # an ordered list item's number, kept: it is part of what a reader sees
+    for token in tokens:
+        if token.type == "list_item_open" and token.info:
+            number = f"{token.info}{token.markup} "
+        elif token.type == "heading_open":
+            heading_level = int(token.tag[1])
+        elif token.type == "inline":
+            text = _inline(token)
+            if heading_level:
+                builder.paragraph(text, heading=True)
+                if heading_level == 1 and title is None:
+                    title = " ".join(text.split())
+            elif in_cell:
+                cells.append(" ".join(text.split()))
+            else:
+                builder.paragraph(number + text)
+                number = ""
+        elif token.type == "heading_close":
+            heading_level = 0
+        elif token.type in ("fence", "code_block"):
+            builder.paragraph(token.content)
+        elif token.type == "html_block":
+            builder.paragraph(_TAGS.sub("", token.content))
+        elif token.type in ("th_open", "td_open", "th_close", "td_close"):
+            in_cell = token.type.endswith("_open")
+        elif token.type == "tr_close":
+            builder.paragraph(" | ".join(cells))
+            cells = []
+    if not builder.text.strip():
+        raise ReaderError("is empty (no text outside front matter and markup)")
+    result = builder.result(title, "md", _version())
+    return Extracted(result.text, title, "md", result.reader, encoding, result.headings)

@@ -1,0 +1,177 @@
+"""Owns reading PDFs (pypdfium2: Apache-2.0/BSD, PDFium's own text layer): lines in reading order with
+their geometry, paragraphs rebuilt from line spacing and indents, headings from font size, words
+hyphenated across line ends joined, running headers, footers and page numbers left out, one page after
+another with each page's start offset kept."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+
+from indexer.readers.model import PAGE_BREAK, Extracted, ReaderError, TextBuilder
+
+EDGE_LINES = 3  # lines at the top and bottom of a page that may be running headers or footers
+_DIGITS = re.compile(r"\d+")
+_PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(/|of)\s*\d+)?$", re.IGNORECASE)
+_SOFT_HYPHENS = ("\u00ad", "\x02")
+
+
+@dataclass(slots=True)
+class Line:
+    text: str
+    left: float
+    baseline: float  # PDF y: grows upwards
+    size: float  # font size of its first character
+    right: float = 0.0  # right edge of its last character
+
+
+def _version() -> str:
+    import pypdfium2
+
+    return f"pypdfium2 {pypdfium2.version.PYPDFIUM_INFO}"
+
+
+def _lines(textpage: object) -> list[Line]:
+    import pypdfium2.raw as pdfium_c
+
+    n = textpage.count_chars()  # type: ignore[attr-defined]
+    text = textpage.get_text_range(0, n)  # type: ignore[attr-defined]
+    lines: list[Line] = []
+    start = 0
+    for m in re.finditer(r"\r?\n|$", text):
+        end = m.start()
+        piece = text[start:end]
+        first = next((i for i in range(start, end) if not text[i].isspace()), None)
+        if first is not None and len(text) == n:
+            last = max(i for i in range(start, end) if not text[i].isspace())
+            left, bottom, _, _ = textpage.get_charbox(first)  # type: ignore[attr-defined]
+            right = textpage.get_charbox(last)[2]  # type: ignore[attr-defined]
+            size = float(pdfium_c.FPDFText_GetFontSize(textpage.raw, first))  # type: ignore[attr-defined]
+            lines.append(Line(_clean(piece), float(left), float(bottom), size, float(right)))
+        elif piece.strip():
+            lines.append(Line(_clean(piece), 0.0, 0.0, 0.0))
+        start = m.end()
+        if m.group(0) == "":
+            break
+    return lines
+
+
+def _clean(line: str) -> str:
+    return line.replace(PAGE_BREAK, "").strip()
+
+
+def _normal(line: str) -> str:
+    return _DIGITS.sub("#", " ".join(line.lower().split()))
+
+
+def _running(pages: list[list[Line]]) -> set[str]:
+    """Normalised lines that sit at a page edge on most pages: running headers and footers."""
+    if len(pages) < 3:
+        return set()
+    seen: Counter[str] = Counter()
+    for lines in pages:
+        edges = lines[:EDGE_LINES] + lines[-EDGE_LINES:]
+        seen.update({_normal(line.text) for line in edges})
+    return {text for text, count in seen.items() if count >= max(3, 0.6 * len(pages))}
+
+
+def _strip_edges(lines: list[Line], running: set[str], several_pages: bool) -> list[Line]:
+    def is_furniture(line: Line) -> bool:
+        return _normal(line.text) in running or (several_pages and bool(_PAGE_NUMBER.match(line.text)))
+
+    head = 0
+    while head < min(EDGE_LINES, len(lines)) and is_furniture(lines[head]):
+        head += 1
+    tail = len(lines)
+    while tail > max(head, len(lines) - EDGE_LINES) and is_furniture(lines[tail - 1]):
+        tail -= 1
+    return lines[head:tail]
+
+
+def _join(previous: str, line: str, new_page: bool = False) -> str:
+    """Join two lines of one paragraph: a word hyphenated across the line end becomes one word."""
+    mark = PAGE_BREAK if new_page else ""
+    if previous.endswith(_SOFT_HYPHENS):
+        return previous[:-1] + mark + line
+    if len(previous) > 1 and previous.endswith("-") and previous[-2].isalpha() and line[:1].islower():
+        return previous[:-1] + mark + line
+    return previous + " " + mark + line
+
+
+def _continues(paragraph: str, last: Line | None, line: Line, width: float, body: float) -> bool:
+    """A paragraph runs on over a page break: the page opens mid-sentence, or the previous page's last
+    line fills the measure and has no final punctuation."""
+    if not paragraph or last is None or line.size >= 1.2 * body:
+        return False
+    if line.text[:1].islower():
+        return True
+    full = last.right >= width - 1.5 * body
+    return full and not paragraph.rstrip().endswith((".", "!", "?", ":", '"', "”"))
+
+
+def read(raw: bytes, name: str) -> Extracted:
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(raw)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise ReaderError("is an encrypted PDF (password-protected): cannot be read") from None
+        raise ReaderError(f"is not a readable PDF ({exc})") from None
+    try:
+        pages = [_lines(pdf[i].get_textpage()) for i in range(len(pdf))]
+        title = (pdf.get_metadata_dict().get("Title") or "").strip() or None
+    except pdfium.PdfiumError as exc:
+        raise ReaderError(f"is a damaged PDF ({exc})") from None
+    finally:
+        pdf.close()
+    if not any(line.text for lines in pages for line in lines):
+        raise ReaderError("has no extractable text (a scanned PDF without a text layer? OCR it first)")
+    running = _running(pages)
+    pages = [_strip_edges(lines, running, len(pages) > 1) for lines in pages]
+    sizes = [line.size for lines in pages for line in lines if line.size]
+    body = statistics.median(sizes) if sizes else 0.0
+    builder = TextBuilder()
+    first_heading: str | None = None
+    paragraph, heading = "", False
+    # Line spacing of body text, over the whole document (a short last page has too few lines to tell).
+    steps = [
+        a.baseline - b.baseline
+        for lines in pages
+        for a, b in itertools.pairwise(lines)
+        if a.size == b.size == body
+    ]
+    step = statistics.median([s for s in steps if s > 0] or [0.0])
+    width = max((line.right for lines in pages for line in lines), default=0.0)
+    last: Line | None = None
+    for lines in pages:
+        margin = min((line.left for line in lines if line.size), default=0.0)
+        if lines and not heading and _continues(paragraph, last, lines[0], width, body):
+            paragraph = _join(paragraph, lines[0].text, new_page=True)
+            lines = lines[1:]
+        else:
+            builder.paragraph(paragraph, heading)
+            paragraph, heading = "", False
+            builder.page()
+        for i, line in enumerate(lines):
+            is_heading = bool(body) and line.size >= 1.2 * body
+            if i and paragraph:
+                gap = lines[i - 1].baseline - line.baseline
+                # Larger type has larger line spacing: scale the gap that separates paragraphs.
+                spacing = 1.45 * step * max(1.0, line.size / body if body else 1.0)
+                indent = line.left - margin > 0.8 * (line.size or body)
+                if is_heading != heading or gap > spacing or gap < 0 or (indent and not heading):
+                    builder.paragraph(paragraph, heading)
+                    paragraph = ""
+            if not paragraph:
+                paragraph, heading = line.text, is_heading
+                if is_heading and first_heading is None:
+                    first_heading = line.text
+            else:
+                paragraph = _join(paragraph, line.text)
+        last = lines[-1] if lines else last
+    builder.paragraph(paragraph, heading)
+    return builder.result(title or first_heading, "pdf", _version())
