@@ -19,7 +19,7 @@ from indexer import store
 from indexer.cache import EmbeddingCache, text_key
 from indexer.chunking import ChunkParams, Passage
 from indexer.crash_points import crash_point
-from indexer.documents import Corpus, CorpusError, Document, SkippedFile
+from indexer.documents import Corpus, CorpusError, Document, SkippedFile, example_questions
 from indexer.embedding import Embedder, ModelInfo, model_info
 from indexer.executors import EncodeError, Executor, LocalExecutor
 from indexer.lexical import LEXICAL_DIR, LexicalIndex
@@ -322,6 +322,7 @@ def _write(
             "tokenizer": "lower-case, quotes folded, hyphenation joined, stop words, Snowball stemmer",
         },
         "passages": len(passages),
+        "examples": example_questions(settings.corpus_dir),
         "sentences": int(sentence_matrix.shape[0]),
         "sentence_vectors": "float16",
         "documents": [

@@ -14,6 +14,9 @@ from indexer.chunking import heading_of, split_paragraphs
 from indexer.readers import SUFFIXES, ReaderError, read_bytes
 
 DEFAULT_MAX_BYTES = 20_000_000
+# Example questions for the start page, one per line; hidden, so never indexed as a document.
+EXAMPLES_FILE = ".examples.txt"
+MAX_EXAMPLES = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +124,16 @@ def read_document(path: Path, corpus_dir: Path, max_bytes: int = DEFAULT_MAX_BYT
         extracted.headings,
         extracted.page_starts,
     )
+
+
+def example_questions(corpus_dir: Path) -> list[str]:
+    """The corpus's example questions (its .examples.txt), if it has any that can be read."""
+    try:
+        raw = (corpus_dir / EXAMPLES_FILE).read_bytes()[:64_000]
+    except OSError:
+        return []
+    lines = raw.decode("utf-8", errors="replace").splitlines()
+    return [line.strip()[:200] for line in lines if line.strip() and not line.startswith("#")][:MAX_EXAMPLES]
 
 
 def load_corpus(corpus_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Corpus:

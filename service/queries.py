@@ -67,6 +67,8 @@ def hit_json(hit: Hit, documents: DocumentFile) -> dict[str, Any]:
         "start": p.start,
         "end": p.end,
         "highlight": {"start": hit.highlight[0], "end": hit.highlight[1]},
+        "page": p.page,  # PDF: the page the passage starts on; null for other formats
+        "pages": list(p.pages) if p.pages else None,  # PDF: first and last page
         "paragraph": p.paragraph,
         "footnote": p.footnote,
         "footnotes": [{"label": f.label, "passage_id": f.passage_id} for f in p.footnotes],

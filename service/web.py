@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -59,6 +60,41 @@ def score_meaning(mode: str, ranking: Ranking) -> str:
     )
 
 
+MAX_LISTED = 50  # documents listed on the start page; a larger collection says how many more
+
+
+def collection(holder: Any) -> dict[str, Any] | None:
+    """What the served generation holds, for the start page and the document filter (None before one)."""
+    searcher = holder.searcher
+    if searcher is None:
+        return None
+    manifest = searcher.generation.manifest
+    docs = []
+    for entry in manifest.get("documents", []):
+        doc_id = str(entry["doc_id"])
+        info = searcher.generation.documents.info(doc_id)
+        if info is None:
+            continue
+        docs.append(
+            {
+                "doc_id": doc_id,
+                "title": info.title,
+                "format": str(entry.get("format", "txt")).upper(),
+                "passages": info.rows,
+                "pages": entry.get("pages"),
+                "url": f"/documents/{quote(doc_id)}",
+            }
+        )
+    return {
+        "documents": docs,
+        "listed": docs[:MAX_LISTED],
+        "created": manifest.get("created", ""),
+        "generation": searcher.name,
+        "passages": len(searcher.generation.passages),
+        "examples": [str(q) for q in manifest.get("examples", [])][:8],
+    }
+
+
 def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
     """An error as a page, for a browser (the JSON API answers `{"detail"}` instead)."""
     return TEMPLATES.TemplateResponse(
@@ -67,14 +103,24 @@ def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def page(request: Request, q: str | None = None, k: str | None = None) -> HTMLResponse:
-    context: dict[str, Any] = {"q": q or "", "results": None, "error": None, "answer": None}
+def page(
+    request: Request, q: str | None = None, k: str | None = None, doc: str | None = None
+) -> HTMLResponse:
+    doc = doc or None  # the form's "All documents" option sends doc=
+    context: dict[str, Any] = {
+        "q": q or "",
+        "results": None,
+        "error": None,
+        "answer": None,
+        "collection": collection(request.app.state.holder),
+        "doc": doc,
+    }
     status = 200
     if q is not None:
         try:
             if k is not None and not k.strip().isdigit():
                 raise InvalidInput("k must be a whole number between 1 and 50")
-            _, answer = run_search(request.app.state.holder, q, int(k) if k else None, None)
+            _, answer = run_search(request.app.state.holder, q, int(k) if k else None, doc)
             context["answer"] = answer
             context["results"] = [_result_view(r) for r in answer["results"]]
             context["score_meaning"] = score_meaning(answer["mode"], request.app.state.settings.ranking())
@@ -84,9 +130,13 @@ def page(request: Request, q: str | None = None, k: str | None = None) -> HTMLRe
     return TEMPLATES.TemplateResponse(request, "search.html", context, status_code=status)
 
 
-def document_segments(text: str, passages: list[StoredPassage], selected: str | None) -> list[dict[str, Any]]:
-    """The document cut at passage starts (anchors) and around the selected passage (marked)."""
-    cuts = {0, len(text)}
+def document_segments(
+    text: str, passages: list[StoredPassage], selected: str | None, page_starts: Sequence[int] = ()
+) -> list[dict[str, Any]]:
+    """The document cut at passage starts (anchors), page starts (PDF page markers) and around the
+    selected passage (marked)."""
+    pages = {start: n for n, start in enumerate(page_starts, 1)}
+    cuts = {0, len(text), *pages}
     anchors: dict[int, list[str]] = {}
     span: tuple[int, int] | None = None
     for p in passages:
@@ -98,7 +148,12 @@ def document_segments(text: str, passages: list[StoredPassage], selected: str | 
             cuts.update(span)
     points = sorted(cuts)
     return [
-        {"text": text[a:b], "anchors": anchors.get(a, []), "mark": bool(span and span[0] <= a < span[1])}
+        {
+            "text": text[a:b],
+            "anchors": anchors.get(a, []),
+            "mark": bool(span and span[0] <= a < span[1]),
+            "page": pages.get(a),
+        }
         for a, b in itertools.pairwise(points)
     ]
 
@@ -115,5 +170,12 @@ def document(request: Request, doc_id: str, p: str | None = None) -> HTMLRespons
     first, end = doc.row_range
     passages = searcher.generation.passages[first:end]
     selected = f"p{p}" if p and p.isdigit() else None
-    context = {"doc": doc, "segments": document_segments(doc.text, passages, selected), "q": ""}
+    chosen = next((x for x in passages if passage_anchor(x.passage_id) == selected), None)
+    context = {
+        "doc": doc,
+        "segments": document_segments(doc.text, passages, selected, doc.page_starts),
+        "q": "",
+        "selected": chosen,
+        "collection": collection(request.app.state.holder),
+    }
     return TEMPLATES.TemplateResponse(request, "document.html", context)

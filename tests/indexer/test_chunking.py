@@ -109,10 +109,14 @@ def test_a_word_longer_than_wordpiece_limit_is_not_hidden_in_one_token(tokenizer
 
 
 def test_markdown_headings_and_numbered_lists(tokenizer: Tokenizer) -> None:
-    source = "# Title\n\nIntro *text* here.\n\n## Part two\n\n1. first item\n\n2. second item\n\nThe end of it.\n"
+    source = (
+        "# Title\n\nIntro *text* here.\n\n## Part two\n\n1. first item\n\n2. second item\n\nThe end of it.\n"
+    )
     doc = markdown.read(source.encode(), "notes.md")
     text = doc.text
-    assert text == "Title\n\nIntro text here.\n\nPart two\n\n1. first item\n\n2. second item\n\nThe end of it."
+    assert (
+        text == "Title\n\nIntro text here.\n\nPart two\n\n1. first item\n\n2. second item\n\nThe end of it."
+    )
     passages = chunk_document("notes.md", text, tokenizer, ChunkParams(target_tokens=8), doc.headings)
     assert_invariants(text, passages, tokenizer, ChunkParams(target_tokens=8))
     assert passages[0].heading == "Title"
