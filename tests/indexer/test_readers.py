@@ -1,0 +1,158 @@
+"""Every format gives the same document model: the essay's words in order, its headings as headings, its
+title; PDF pages are where the text is; bad files are refused with a reason a person can act on."""
+
+from __future__ import annotations
+
+import difflib
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from indexer.readers import ReaderError, read_bytes
+from indexer.readers.archive import MAX_UNCOMPRESSED
+from indexer.readers.pdf import _join
+from tests.corpus import ESSAY, SEEDS
+
+DOCS = Path(__file__).resolve().parent.parent / "documents"
+ESSAY_TEXT = (SEEDS / ESSAY).read_text(encoding="utf-8")
+TITLE = "The Paris Commune in Perspective"
+SECTION = "The Leading Role of the Party and the Dictatorship of the Proletariat"
+RENDERINGS = ("essay.pdf", "essay.html", "essay.epub", "essay.docx")
+
+
+def words(text: str) -> list[str]:
+    """Words for comparing renderings: typography (curly quotes, dashes) is the renderer's business."""
+    return re.findall(r"[a-z0-9]+", text.lower().replace("’", "'"))
+
+
+def fidelity(extracted: str) -> float:
+    """Share of the essay's words found in order in the extracted text."""
+    source = words(ESSAY_TEXT)
+    matcher = difflib.SequenceMatcher(None, source, words(extracted), autojunk=False)
+    return sum(b.size for b in matcher.get_matching_blocks()) / len(source)
+
+
+def read(name: str) -> tuple[str, object]:
+    extracted = read_bytes((DOCS / name).read_bytes(), name)
+    return extracted.text, extracted
+
+
+@pytest.mark.parametrize("name", RENDERINGS)
+def test_each_rendering_gives_the_essays_words_in_order_with_title_and_headings(name: str) -> None:
+    extracted = read_bytes((DOCS / name).read_bytes(), name)
+    assert fidelity(extracted.text) >= 0.98
+    assert extracted.title == TITLE
+    headings = [extracted.text[h:].split("\n", 1)[0] for h in extracted.headings or ()]
+    assert SECTION in headings
+    assert extracted.format == name.rsplit(".", 1)[1]
+    assert extracted.reader
+
+
+def test_html_keeps_the_main_content_only() -> None:
+    text, _ = read("essay.html")
+    for boilerplate in ("Subscribe", "Contact us", "Privacy policy", "All rights reserved", "analytics"):
+        assert boilerplate not in text
+
+
+def test_pdf_leaves_out_running_headers_footers_and_page_numbers() -> None:
+    text, extracted = read("essay.pdf")
+    assert "file://" not in text and "/6" not in text  # Chromium's footer: the URL and "1/6"
+    assert not re.search(r"\d+/\d+/\d+, \d+:\d+", text)  # its header: the date and time
+    assert len(extracted.page_starts) == 6  # type: ignore[attr-defined]
+
+
+def test_every_pdf_page_start_is_where_that_pages_text_begins() -> None:
+    """Oracle: PDFium's raw text of each page, independently of our paragraph rebuilding."""
+    import pypdfium2 as pdfium
+
+    text, extracted = read("essay.pdf")
+    pdf = pdfium.PdfDocument(DOCS / "essay.pdf")
+    starts = extracted.page_starts  # type: ignore[attr-defined]
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(text)
+        raw_words = words(pdf[n].get_textpage().get_text_range())
+        ours = words(text[start:end])
+        assert ours, f"page {n + 1} is empty"
+        # Our page's words are that page's words (the raw text also has the header and footer lines).
+        assert " ".join(ours[:8]) in " ".join(raw_words), n + 1
+        assert " ".join(ours[-8:]) in " ".join(raw_words), n + 1
+
+
+def test_words_hyphenated_across_line_ends_are_joined() -> None:
+    assert _join("the dictator-", "ship of") == "the dictatorship of"
+    assert _join("self-", "Reliance") == "self- Reliance"  # a capital: a real hyphenated compound
+    assert _join("soft\u00ad", "ware") == "software"
+
+
+def test_markdown_front_matter_and_markup_are_left_out() -> None:
+    source = b"---\ntitle: Front\nauthor: x\n---\n# The *Real* Title\n\nSome **bold** and [a link](http://x).\n"
+    extracted = read_bytes(source, "notes.md")
+    assert extracted.text == "The Real Title\n\nSome bold and a link."
+    assert extracted.title == "The Real Title"
+    assert extracted.headings == (0,)
+
+
+def test_docx_heading_styles_are_headings_and_core_title_is_the_title() -> None:
+    import docx
+
+    document = docx.Document()
+    document.core_properties.title = "Council Notes"
+    document.add_heading("First part", level=1)
+    document.add_paragraph("The soviets met every week.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    extracted = read_bytes(buffer.getvalue(), "notes.docx")
+    assert extracted.title == "Council Notes"
+    assert extracted.text == "First part\n\nThe soviets met every week."
+    assert extracted.headings == (0,)
+
+
+def blank_pdf() -> bytes:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument.new()
+    pdf.new_page(595, 842)
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    return buffer.getvalue()
+
+
+def bomb(member: str) -> bytes:
+    """A ZIP whose one member inflates to just over the cap: a few hundred kilobytes on disk."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z, z.open(member, "w", force_zip64=True) as fh:
+        chunk = b"\0" * 2**20
+        for _ in range(MAX_UNCOMPRESSED // 2**20 + 1):
+            fh.write(chunk)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "reason"),
+    [
+        ("locked.pdf", lambda: (DOCS / "encrypted.pdf").read_bytes(), "encrypted PDF"),
+        ("scan.pdf", blank_pdf, "no extractable text (a scanned PDF"),
+        ("broken.pdf", lambda: b"%PDF-1.7\n" + b"\x00garbage" * 100, "not a readable PDF"),
+        ("half.pdf", lambda: (DOCS / "essay.pdf").read_bytes()[:3000], "PDF"),
+        ("bomb.epub", lambda: bomb("OEBPS/chapter.xhtml"), "zip bomb"),
+        ("bomb.docx", lambda: bomb("word/document.xml"), "zip bomb"),
+        ("broken.docx", lambda: b"PK\x03\x04" + b"not a zip" * 50, "corrupt ZIP container"),
+        ("broken.epub", lambda: b"PK\x03\x04" + b"not a zip" * 50, "corrupt ZIP container"),
+        ("empty.epub", lambda: zip_of({"mimetype": b"application/epub+zip"}), "container.xml is missing"),
+        ("chrome.html", lambda: b"<html><body><nav>Menu</nav><footer>(c)</footer></body></html>", "no main content"),
+    ],
+)
+def test_a_bad_file_is_refused_with_its_reason(name: str, make: object, reason: str) -> None:
+    with pytest.raises(ReaderError, match=re.escape(reason)):
+        read_bytes(make(), name)  # type: ignore[operator]
+
+
+def zip_of(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buffer.getvalue()
