@@ -15,6 +15,8 @@ PORT ?= $(or $(SEMSEARCH_PORT),8000)
 # SciFact stays outside the repository (its licence); without it `make eval` runs the essay evaluation.
 SCIFACT ?= ../shared/eval/scifact
 CHROMIUM := /usr/bin/chromium
+# A real third-party PDF and HTML manual for the document-format tests (Debian's libtasn1-doc).
+MANUAL := /usr/share/doc/libtasn1-doc/libtasn1.pdf
 WRK := /usr/bin/wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN := SEMSEARCH_HOST=$(HOST) SEMSEARCH_PORT=$(PORT) HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
@@ -50,6 +52,10 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
+$(MANUAL):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libtasn1-doc
+
 $(WRK):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk hey
@@ -62,7 +68,7 @@ index: $(INDEX_DEPS)  ## Batch re-index the corpus (incremental; SEMSEARCH_* set
 serve: install  ## Serve the API and the web page on HOST:PORT
 	$(RUN) $(PY) -m service
 
-test: install-dev $(CHROMIUM)  ## Install, then run the whole test suite
+test: install-dev $(CHROMIUM) $(MANUAL)  ## Install, then run the whole test suite
 	$(RUN) $(PY) -m pytest -q
 
 test-fast: install-dev  ## The fast tier (fake embedder, no browser): run it before every commit

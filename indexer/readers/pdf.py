@@ -148,7 +148,6 @@ def read(raw: bytes, name: str) -> Extracted:
     width = max((line.right for lines in pages for line in lines), default=0.0)
     last: Line | None = None
     for lines in pages:
-        margin = min((line.left for line in lines if line.size), default=0.0)
         if lines and not heading and _continues(paragraph, last, lines[0], width, body):
             paragraph = _join(paragraph, lines[0].text, new_page=True)
             lines = lines[1:]
@@ -162,7 +161,9 @@ def read(raw: bytes, name: str) -> Extracted:
                 gap = lines[i - 1].baseline - line.baseline
                 # Larger type has larger line spacing: scale the gap that separates paragraphs.
                 spacing = 1.45 * step * max(1.0, line.size / body if body else 1.0)
-                indent = line.left - margin > 0.8 * (line.size or body)
+                # A first-line indent: further right than the line above (a block indented as a whole
+                # is not a new paragraph at each line).
+                indent = line.left - lines[i - 1].left > 0.8 * (line.size or body)
                 if is_heading != heading or gap > spacing or gap < 0 or (indent and not heading):
                     builder.paragraph(paragraph, heading)
                     paragraph = ""

@@ -1,0 +1,43 @@
+"""Real documents made by other people's tools read without error and can be searched: the GNU Libtasn1
+manual as Debian ships it (libtasn1-doc: a texinfo PDF and a gtk-doc HTML manual; `make test` installs
+the package)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexer import store
+from indexer.build import build
+from indexer.search import Searcher
+from indexer.settings import IndexSettings
+from tests.fakes import FakeEmbedder
+
+PDF = Path("/usr/share/doc/libtasn1-doc/libtasn1.pdf")
+HTML = Path("/usr/share/gtk-doc/html/libtasn1")
+
+pytestmark = pytest.mark.skipif(
+    not PDF.is_file() or not HTML.is_dir(), reason="needs Debian's libtasn1-doc (`make test` installs it)"
+)
+
+
+def test_a_debian_pdf_and_html_manual_are_indexed_and_searchable(tmp_path: Path, fake: FakeEmbedder) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(HTML, corpus / "html")
+    shutil.copy(PDF, corpus / "libtasn1.pdf")
+    settings = IndexSettings(corpus_dir=corpus, index_dir=tmp_path / "index", query_encoder="torch")
+    summary = build(settings, lambda: fake, info=fake.info, progress=False)
+    assert not summary.skipped
+    html_pages = len(list(HTML.glob("*.html")))
+    assert summary.documents == html_pages + 1
+    gen = store.open_current(settings.index_dir)
+    formats = {d["doc_id"]: d for d in gen.manifest["documents"]}
+    assert formats["libtasn1.pdf"]["format"] == "pdf" and formats["libtasn1.pdf"]["pages"] > 20
+    searcher = Searcher(gen, fake)
+    for doc in ("libtasn1.pdf", None):
+        hits = searcher.search("asn1_der_coding DER encoding", 5, doc=doc, mode="lexical").hits
+        assert hits and "asn1_der_coding" in hits[0].passage.text
+    pdf_hit = searcher.search("asn1_der_coding", 1, doc="libtasn1.pdf", mode="lexical").hits[0]
+    assert pdf_hit.passage.pages is not None and pdf_hit.passage.pages[0] > 1

@@ -1,0 +1,149 @@
+"""A folder of mixed formats indexed and served (real build and HTTP, fake embedder): bad files named
+with their reason, PDF pages in the API and the document view, the start page listing the collection,
+and a search limited to one document without JavaScript."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from indexer import store
+from indexer.build import BuildError, build
+from service.app import create_app
+from service.harness import live_server
+from service.settings import Settings
+from tests.corpus import ESSAY, SEEDS
+from tests.fakes import CountingEmbedder, FakeEmbedder
+
+DOCS = Path(__file__).resolve().parent.parent / "documents"
+RENDERINGS = ("essay.pdf", "essay.html", "essay.epub", "essay.docx")
+
+
+def mixed_corpus(root: Path) -> Path:
+    root.mkdir(parents=True)
+    shutil.copy(SEEDS / ESSAY, root / ESSAY)
+    shutil.copy(SEEDS / ".examples.txt", root / ".examples.txt")
+    for name in RENDERINGS:
+        shutil.copy(DOCS / name, root / name)
+    return root
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory, fake: FakeEmbedder) -> Settings:
+    root = tmp_path_factory.mktemp("mixed")
+    corpus = mixed_corpus(root / "corpus")
+    (corpus / "locked.pdf").write_bytes((DOCS / "encrypted.pdf").read_bytes())
+    (corpus / "menu.html").write_text("<html><body><nav>Home | About</nav></body></html>")
+    settings = Settings(
+        corpus_dir=corpus, index_dir=root / "index", query_encoder="torch", skip_bad_files=True
+    )
+    summary = build(settings, lambda: fake, info=fake.info, progress=False)
+    assert {s.doc_id: s.reason for s in summary.skipped} == {
+        "locked.pdf": "is an encrypted PDF (password-protected): cannot be read",
+        "menu.html": "has no main content (no text outside navigation, headers and footers)",
+    }
+    return settings
+
+
+@pytest.fixture(scope="module")
+def base(mixed: Settings, fake: FakeEmbedder) -> Iterator[str]:
+    with live_server(create_app(mixed, fake)) as url:
+        yield url
+
+
+def test_without_skipping_a_bad_file_fails_the_build_naming_it(tmp_path: Path, fake: FakeEmbedder) -> None:
+    corpus = mixed_corpus(tmp_path / "corpus")
+    (corpus / "locked.pdf").write_bytes((DOCS / "encrypted.pdf").read_bytes())
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", query_encoder="torch")
+    with pytest.raises(BuildError, match=r"locked\.pdf is an encrypted PDF"):
+        build(settings, lambda: fake, info=fake.info, progress=False)
+    assert store.read_current(settings.index_dir) is None
+
+
+def test_the_manifest_records_each_documents_format_and_reader(mixed: Settings) -> None:
+    manifest = store.open_current(mixed.index_dir).manifest
+    formats = {d["doc_id"]: (d["format"], d["reader"]) for d in manifest["documents"]}
+    assert formats[ESSAY] == ("txt", "builtin")
+    assert formats["essay.pdf"][0] == "pdf" and formats["essay.pdf"][1].startswith("pypdfium2")
+    assert formats["essay.docx"][1].startswith("python-docx")
+    assert {f for f, _ in formats.values()} == {"txt", "pdf", "html", "epub", "docx"}
+    assert manifest["examples"][0] == "How long did the Paris Commune last?"
+
+
+def test_pdf_passages_know_their_pages_and_others_have_none(mixed: Settings) -> None:
+    import pypdfium2 as pdfium
+
+    gen = store.open_current(mixed.index_dir)
+    pdf = pdfium.PdfDocument(DOCS / "essay.pdf")
+    page_text = [" ".join(pdf[i].get_textpage().get_text_range().split()) for i in range(len(pdf))]
+    first, end = gen.documents.row_range("essay.pdf")  # type: ignore[misc]
+    for passage in gen.passages[first:end]:
+        assert passage.pages is not None
+        start_page, last_page = passage.pages
+        # Oracle: PDFium's own text of the page the passage starts on holds its first words.
+        opening = " ".join(passage.text.split()[:6])
+        assert opening in page_text[start_page - 1], (passage.passage_id, start_page)
+        closing = " ".join(passage.text.split()[-6:])
+        assert closing in page_text[last_page - 1], (passage.passage_id, last_page)
+    first, end = gen.documents.row_range("essay.html")  # type: ignore[misc]
+    assert all(p.pages is None for p in gen.passages[first:end])
+
+
+def test_the_same_text_in_another_format_reuses_its_vectors(tmp_path: Path, fake: FakeEmbedder) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("The soviets were councils.\n\nThey met in Petrograd in 1917.\n")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", query_encoder="torch")
+    build(settings, lambda: fake, info=fake.info, progress=False)
+    (corpus / "b.html").write_text(
+        "<html><body><p>The soviets were councils.</p><p>They met in Petrograd in 1917.</p></body></html>"
+    )
+    counting = CountingEmbedder(fake)
+    summary = build(settings, lambda: counting, info=fake.info, progress=False)
+    assert summary.documents == 2 and counting.texts == 0
+
+
+def test_api_results_carry_the_pdf_page(base: str) -> None:
+    body = httpx.get(f"{base}/api/search", params={"q": "soviets", "doc": "essay.pdf", "k": 5}).json()
+    assert body["results"] and all(r["document"] == "essay.pdf" for r in body["results"])
+    for r in body["results"]:
+        assert isinstance(r["page"], int) and r["pages"][0] == r["page"] <= r["pages"][1] <= 6
+    other = httpx.get(f"{base}/api/search", params={"q": "soviets", "doc": "essay.docx"}).json()
+    assert all(r["page"] is None and r["pages"] is None for r in other["results"])
+
+
+def test_the_start_page_lists_the_collection_with_examples(base: str) -> None:
+    html = httpx.get(f"{base}/").text
+    for title, fmt in (("The Paris Commune in Perspective", "PDF, 6 pages"), ("", "EPUB"), ("", "DOCX")):
+        assert fmt in html and title in html
+    assert html.count('<tr><td><a href="/documents/') == 5
+    assert "How long did the Paris Commune last?" in html
+    assert 'href="/?q=How%20long%20did%20the%20Paris%20Commune%20last%3F"' in html
+    assert re.search(r"\d+ passages, indexed \d{4}-\d\d-\d\d", html)
+
+
+def test_a_search_can_be_limited_to_one_document_without_javascript(base: str) -> None:
+    html = httpx.get(f"{base}/").text
+    assert '<select id="doc" name="doc">' in html and '<option value="essay.epub">' in html
+    page = httpx.get(f"{base}/", params={"q": "the Paris Commune", "doc": "essay.epub"}).text
+    assert page.count('class="docid">essay.epub<') == len(re.findall(r'class="result"', page)) > 0
+    assert '<option value="essay.epub" selected>' in page
+    everything = httpx.get(f"{base}/", params={"q": "the Paris Commune", "doc": ""})
+    assert everything.status_code == 200 and "essay.epub" in everything.text
+    unknown = httpx.get(f"{base}/", params={"q": "the Paris Commune", "doc": "nope.pdf"})
+    assert unknown.status_code == 422 and "is not a document in the index" in unknown.text
+
+
+def test_the_document_view_shows_pdf_pages_and_where_the_passage_is(base: str) -> None:
+    body = httpx.get(f"{base}/api/search", params={"q": "soviets", "doc": "essay.pdf", "k": 1}).json()
+    hit = body["results"][0]
+    anchor = hit["passage_id"].rsplit("#", 1)[1]
+    page = httpx.get(f"{base}/documents/essay.pdf", params={"p": anchor}).text
+    assert "PDF, 6 pages" in page
+    assert all(f'id="page-{n}"' in page for n in range(1, 7))
+    assert f"on page {hit['page']} of the PDF" in page or f"pages {hit['page']}–" in page
