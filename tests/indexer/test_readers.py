@@ -88,7 +88,9 @@ def test_words_hyphenated_across_line_ends_are_joined() -> None:
 
 
 def test_markdown_front_matter_and_markup_are_left_out() -> None:
-    source = b"---\ntitle: Front\nauthor: x\n---\n# The *Real* Title\n\nSome **bold** and [a link](http://x).\n"
+    source = (
+        b"---\ntitle: Front\nauthor: x\n---\n# The *Real* Title\n\nSome **bold** and [a link](http://x).\n"
+    )
     extracted = read_bytes(source, "notes.md")
     assert extracted.text == "The Real Title\n\nSome bold and a link."
     assert extracted.title == "The Real Title"
@@ -142,7 +144,7 @@ def bomb(member: str) -> bytes:
         ("broken.docx", lambda: b"PK\x03\x04" + b"not a zip" * 50, "corrupt ZIP container"),
         ("broken.epub", lambda: b"PK\x03\x04" + b"not a zip" * 50, "corrupt ZIP container"),
         ("empty.epub", lambda: zip_of({"mimetype": b"application/epub+zip"}), "container.xml is missing"),
-        ("chrome.html", lambda: b"<html><body><nav>Menu</nav><footer>(c)</footer></body></html>", "no main content"),
+        ("chrome.html", lambda: b"<body><nav>Menu</nav><footer>c</footer></body>", "no main content"),
     ],
 )
 def test_a_bad_file_is_refused_with_its_reason(name: str, make: object, reason: str) -> None:
