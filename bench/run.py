@@ -523,6 +523,105 @@ def million_bench(lines: list[str]) -> None:
     ]
 
 
+def readers_bench(lines: list[str]) -> None:
+    """Which library reads PDFs and HTML best here: fidelity to the essay's words (in order), boilerplate
+    left out, and speed, on the committed renderings and Debian's libtasn1 manual."""
+    import difflib
+    import re
+
+    for package in ("pypdf", "trafilatura"):
+        if importlib.util.find_spec(package) is None:
+            subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)
+    import pypdf
+    import trafilatura
+
+    from indexer.readers import html as html_reader
+    from indexer.readers import pdf as pdf_reader
+
+    docs = REPO / "tests" / "documents"
+    essay = (REPO / "seeds" / "paris-commune-in-perspective.txt").read_text(encoding="utf-8")
+
+    def words(text: str) -> list[str]:
+        return re.findall(r"[a-z0-9]+", text.lower().replace("’", "'"))
+
+    source = words(essay)
+
+    def fidelity(text: str) -> float:
+        blocks = difflib.SequenceMatcher(None, source, words(text), autojunk=False).get_matching_blocks()
+        return sum(b.size for b in blocks) / len(source)
+
+    def ms(fn: Any, data: bytes, rounds: int = 5) -> float:
+        times = []
+        for _ in range(rounds):
+            t = time.perf_counter()
+            fn(data)
+            times.append((time.perf_counter() - t) * 1000)
+        return pct(times, 50)
+
+    def pypdf_text(data: bytes) -> str:
+        import io
+
+        return "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+
+    essay_pdf = (docs / "essay.pdf").read_bytes()
+    manual = Path("/usr/share/doc/libtasn1-doc/libtasn1.pdf")
+    manual_pdf = manual.read_bytes() if manual.is_file() else b""
+    furniture = re.compile(r"file://|\d+/\d+/\d+, \d+:\d+")
+    rows = []
+    for label, fn, licence in (
+        (
+            "pypdfium2 (ours: paragraphs, headers/footers removed)",
+            lambda d: pdf_reader.read(d, "x.pdf").text,
+            "Apache-2.0 / BSD-3",
+        ),
+        ("pypdf `extract_text`", pypdf_text, "BSD-3"),
+    ):
+        text = fn(essay_pdf)
+        manual_ms = f"{ms(fn, manual_pdf):.0f}" if manual_pdf else "n/a"
+        rows.append(
+            f"| {label} | {licence} | {fidelity(text):.3f} | {len(furniture.findall(text))} | "
+            f"{ms(fn, essay_pdf):.0f} | {manual_ms} |"
+        )
+    essay_html = (docs / "essay.html").read_bytes()
+    pages = [p.read_bytes() for p in sorted(Path("/usr/share/gtk-doc/html/libtasn1").glob("*.html"))]
+    boilerplate = ("Subscribe", "Contact us", "Privacy policy", "All rights reserved")
+    html_rows = []
+    for label, fn, licence in (
+        (
+            "selectolax (ours: main content, h1-h6 headings)",
+            lambda d: html_reader.read(d, "x.html").text,
+            "MIT",
+        ),
+        ("trafilatura `extract`", lambda d: trafilatura.extract(d.decode("utf-8")) or "", "Apache-2.0"),
+    ):
+        text = fn(essay_html)
+        left = sum(b in text for b in boilerplate)
+        t = time.perf_counter()
+        empty = sum(1 for p in pages if not fn(p).strip()) if pages else 0
+        manual_ms = (time.perf_counter() - t) * 1000
+        html_rows.append(
+            f"| {label} | {licence} | {fidelity(text):.3f} | {left} of {len(boilerplate)} | "
+            f"{ms(fn, essay_html):.1f} | {manual_ms:.0f} ({empty} of {len(pages)} pages empty) |"
+        )
+    lines += [
+        "## Readers: which library reads PDF and HTML",
+        "",
+        "Fidelity: share of the essay's words found, in order, in the extracted text (the committed "
+        "renderings in tests/documents, made by pandoc and Chromium). Median of 5 reads.",
+        "",
+        "| PDF reader | licence | fidelity | header/footer lines left | essay.pdf ms | libtasn1.pdf "
+        "(36 pages) ms |",
+        "|---|---|---|---|---|---|",
+        *rows,
+        "",
+        "| HTML reader | licence | fidelity | boilerplate phrases left | essay.html ms | libtasn1 HTML "
+        "manual, all pages, ms |",
+        "|---|---|---|---|---|---|",
+        *html_rows,
+        "",
+    ]
+
+
 def clustered(n: int, d: int, rng: np.random.Generator, centers: np.ndarray) -> np.ndarray:
     x = centers[rng.integers(0, len(centers), n)] + rng.standard_normal((n, d), dtype=np.float32) * 0.045
     x /= np.linalg.norm(x, axis=1, keepdims=True)
@@ -595,7 +694,9 @@ def merge(old: str, fresh: dict[str, str]) -> str:
 
 def main() -> int:
     WORK.mkdir(parents=True, exist_ok=True)
-    sections = os.environ.get("BENCH", "floor,http,build,ray,ray-batch,memory,ivf,scale,million").split(",")
+    sections = os.environ.get(
+        "BENCH", "floor,http,build,ray,ray-batch,memory,ivf,scale,million,readers"
+    ).split(",")
     stamp = (
         f"_Measured by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, "
@@ -613,6 +714,7 @@ def main() -> int:
         ("ivf", ivf_bench),
         ("scale", scale),
         ("million", million_bench),
+        ("readers", readers_bench),
     )
     for name, fn in sections_fns:
         if name in sections:
