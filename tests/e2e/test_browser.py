@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,9 +11,9 @@ from indexer.embedding import SentenceTransformerEmbedder
 from service.app import create_app
 from service.harness import live_server
 from service.settings import Settings
+from tests.e2e.browser import launch
 
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
@@ -28,19 +27,7 @@ def page(base: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
+        browser = launch(p)
         pg = browser.new_page()
         pg.console_errors = []  # type: ignore[attr-defined]
         pg.dialogs = []  # type: ignore[attr-defined]
@@ -113,7 +100,7 @@ def test_html_in_a_document_stays_text_in_results_and_in_context(
     root = tmp_path_factory.mktemp("xss")
     corpus = copy_seeds(root / "corpus")
     payload = "<img src=x onerror=alert(1)>"
-    (corpus / "payload.md").write_text(f"# Injected\n\nThe quartermaster wrote {payload} in the ledger.\n")
+    (corpus / "payload.txt").write_text(f"Injected\n\nThe quartermaster wrote {payload} in the ledger.\n")
     settings = Settings(corpus_dir=corpus, index_dir=root / "index")
     build(settings, lambda: embedder, info=embedder.info, progress=False)
     with live_server(create_app(settings, embedder)) as url:
