@@ -15,8 +15,8 @@ from indexer.embedding import ModelError, SentenceTransformerEmbedder, model_inf
 from indexer.settings import IndexSettings, SettingsError
 
 REPO = Path(__file__).resolve().parent.parent
-DEV_QUESTIONS = REPO / "eval" / "questions" / "seed-dev.jsonl"
-OFF_TOPIC = REPO / "eval" / "questions" / "out-of-domain.txt"
+QUESTIONS = REPO / "eval" / "questions"
+DEV_QUESTIONS = QUESTIONS / "seed-dev.jsonl"
 
 
 def cmd_questions(settings: IndexSettings, args: argparse.Namespace) -> int:
@@ -36,15 +36,14 @@ def cmd_questions(settings: IndexSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_suite(settings: IndexSettings, args: argparse.Namespace) -> int:
-    from evaluation.suite import run_suite
+    from evaluation.suite import QuestionSets, run_suite
 
     info = model_info(settings.model)
     print(
         run_suite(
             settings,
             lambda: SentenceTransformerEmbedder(info, settings.threads),
-            Path(args.dev),
-            Path(args.off_topic) if args.off_topic else None,
+            QuestionSets(Path(args.questions)),
             Path(args.scifact) if args.scifact else None,
             Path(args.work),
             Path(args.out) if args.out else None,
@@ -62,8 +61,12 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("file", nargs="?", default=str(DEV_QUESTIONS), help="JSONL {id, question, evidence}")
     q.set_defaults(run=cmd_questions)
     s = sub.add_parser("suite", help="ranking configurations on the essay questions and SciFact; a report")
-    s.add_argument("--dev", default=str(DEV_QUESTIONS), help="questions with evidence (JSONL)")
-    s.add_argument("--off-topic", default=str(OFF_TOPIC), help="questions the corpus does not answer")
+    s.add_argument(
+        "--questions",
+        default=str(QUESTIONS),
+        help="folder of the question files: seed-dev, essay-tuning and essay-test (JSONL with evidence), "
+        "out-of-domain and out-of-domain-test (one question a line)",
+    )
     s.add_argument("--scifact", help="folder of the BEIR SciFact collection; absent: essay only")
     s.add_argument("--work", default="var/eval", help="where the SciFact corpus copy and index are kept")
     s.add_argument("--out", help="write the Markdown report here")

@@ -10,7 +10,7 @@ from indexer.embedding import SentenceTransformerEmbedder
 from indexer.records import StoredPassage
 from indexer.search import Searcher
 from indexer.store import Generation
-from tests.corpus import DEV_QUESTIONS, OFF_TOPIC
+from tests.corpus import DEV_QUESTIONS, ESSAY, OFF_TOPIC, SEEDS
 
 
 def passage(pid: str, text: str) -> StoredPassage:
@@ -36,11 +36,19 @@ def test_metrics_from_ranked_lists() -> None:
     assert report.metrics["mrr@10"] == pytest.approx((1 + 1 / 3) / 2)
 
 
-def test_the_question_files_are_in_the_repository() -> None:
-    questions = load_questions(DEV_QUESTIONS)
-    assert len(questions) == 20 and all(q.evidence for q in questions)
-    assert len({q.qid for q in questions}) == len(questions)
-    assert len(load_lines(OFF_TOPIC)) >= 25
+def test_the_question_files_are_in_the_repository_and_every_evidence_span_is_in_the_essay() -> None:
+    folder = DEV_QUESTIONS.parent
+    essay = normalise((SEEDS / ESSAY).read_text(encoding="utf-8"))
+    dev = load_questions(DEV_QUESTIONS)
+    tuning, test = load_questions(folder / "essay-tuning.jsonl"), load_questions(folder / "essay-test.jsonl")
+    assert len(dev) == 20 and len(tuning) + len(test) >= 120 and len(test) >= 60
+    everything = dev + tuning + test
+    assert len({q.qid for q in everything}) == len(everything), "ids are unique across the splits"
+    assert len({q.question for q in everything}) == len(everything), "no question is asked twice"
+    for q in everything:
+        assert q.evidence and all(normalise(e) in essay for e in q.evidence), q.qid
+    off_tuning, off_test = load_lines(OFF_TOPIC), load_lines(folder / "out-of-domain-test.txt")
+    assert len(off_tuning) + len(off_test) >= 125 and not set(off_tuning) & set(off_test)
 
 
 def test_dev_questions_find_their_evidence_in_the_top_five(

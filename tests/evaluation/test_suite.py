@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evaluation.suite import run_suite
+from evaluation.suite import QuestionSets, run_suite
 from service.settings import Settings
-from tests.corpus import DEV_QUESTIONS, OFF_TOPIC
+from tests.corpus import DEV_QUESTIONS
 from tests.fakes import FakeEmbedder
 
 
@@ -18,8 +18,7 @@ def test_the_suite_reports_the_essay_without_scifact(fresh_settings: Settings, t
     report = run_suite(
         fresh_settings,
         lambda: fake,
-        DEV_QUESTIONS,
-        OFF_TOPIC,
+        QuestionSets(DEV_QUESTIONS.parent),
         tmp_path / "nowhere",
         tmp_path / "work",
         out,
@@ -27,7 +26,11 @@ def test_the_suite_reports_the_essay_without_scifact(fresh_settings: Settings, t
     )
     assert len(said) == 1 and "SciFact: no collection at" in said[0] and "nowhere" in said[0]
     assert out.read_text() == report
-    assert "## Dev questions (`seed-dev.jsonl`, 20 questions)" in report
+    assert "## Essay questions, dev (`seed-dev.jsonl`, 20 questions)" in report
+    assert "## Essay questions, tuning (`essay-tuning.jsonl`, 69 questions)" in report
+    assert "## Essay questions, test (`essay-test.jsonl`, 70 questions)" in report
     assert "| hybrid score a=0.75 (default) |" in report
-    assert "off-topic questions flagged:" in report and "of 25" in report
+    assert "off-topic questions flagged (test, `out-of-domain-test.txt`):" in report and "of 52" in report
+    assert "on the test split: precision" in report
+    assert report.count("the highlight overlaps an evidence span in") == 3
     assert "## SciFact" not in report
