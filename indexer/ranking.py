@@ -22,9 +22,10 @@ class Ranking:
     rrf_k: int = 60
     candidates: int = 50  # per retriever, before fusion
     sentence_weight: float = 0.0  # rerank: weight of the best sentence's similarity
-    # Under this best cosine (and with no passage holding every query term) nothing answers closely:
-    # midpoint of the dev questions' lowest best cosine (0.392) and 25 off-topic questions' highest (0.17).
-    low_confidence_below: float = 0.28
+    highlight_lexical: float = 0.3  # highlight: weight of the question's terms in a sentence (see search)
+    # Above this unanswerable_score nothing answers closely: the highest score of the 89 dev and tuning
+    # questions (0.052), rounded up, so that none of them is flagged.
+    low_confidence_above: float = 0.06
 
 
 def top(scores: np.ndarray, n: int) -> np.ndarray:
@@ -49,3 +50,22 @@ def score_fusion(dense: np.ndarray, lexical: np.ndarray, alpha: float) -> np.nda
     best = float(lexical.max()) if lexical.size else 0.0
     scaled = lexical / best if best > 0 else lexical
     return alpha * dense + (1 - alpha) * scaled
+
+
+def unanswerable_score(
+    best_sentence_cosine: float, coverage: float, unknown: float, unknown_name: bool
+) -> float:
+    """How likely nothing in the corpus answers the question (a logit: above 0 more likely than not).
+
+    A logistic regression fitted on the 89 dev and tuning questions against the 76 tuning off-topic ones
+    (docs/evaluation.md): `best_sentence_cosine` is the best cosine of any sentence of the first five
+    passages with the question; `coverage` the share of the question's terms (idf-weighted) held by the
+    best of those passages; `unknown` the share (idf-weighted) of its terms in no passage at all;
+    `unknown_name` whether one of its names or numbers is in no passage."""
+    return (
+        1.371
+        - 3.732 * best_sentence_cosine
+        - 2.371 * coverage
+        + 2.179 * unknown
+        + 1.461 * float(unknown_name)
+    )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
+import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from indexer.embedding import Embedder
 from indexer.lexical import tokenize
-from indexer.ranking import Mode, Ranking, rrf, score_fusion, top
+from indexer.ranking import Mode, Ranking, rrf, score_fusion, top, unanswerable_score
 from indexer.records import StoredPassage
 from indexer.store import Generation
 
@@ -50,10 +53,60 @@ def best_sentences(
     return best, float(scores[best])
 
 
-def covers_query(query: str, text: str) -> bool:
-    """Every stemmed non-stop-word term of the query is in the text: an exact match of names or numbers."""
-    terms = set(tokenize(query))
-    return bool(terms) and terms <= set(tokenize(text))
+@dataclass(frozen=True, slots=True)
+class Highlight:
+    sentence: int  # index of the sentence to mark
+    cosine: float  # the best cosine of any of the passage's sentences with the question
+    terms: frozenset[str]  # the question's terms that the passage holds
+
+
+def highlight_sentence(
+    passage: StoredPassage,
+    sentence_vectors: np.ndarray,
+    query: np.ndarray,
+    terms: set[str],
+    idf: Callable[[str], float],
+    lexical_weight: float,
+) -> Highlight:
+    """The sentence to mark: cosine with the question plus `lexical_weight` times its share of the best
+    sentence's matched-term weight (sum of the idf of the question's terms it holds). Chosen on the
+    tuning questions: the highlight held the evidence in 64 of 68 against 58 with the cosine alone."""
+    n = len(passage.sentences)
+    if not n:
+        found = terms & set(tokenize(passage.text))
+        return Highlight(0, -1.0, frozenset(found))
+    first = passage.sentence_row
+    cosines = np.asarray(sentence_vectors[first : first + n], dtype=np.float32) @ query
+    held = [terms & set(tokenize(passage.text[s:e])) for s, e in passage.sentences]
+    scores = cosines
+    lexical = np.asarray([sum(idf(t) for t in h) for h in held], dtype=np.float32)
+    if lexical_weight and lexical.max() > 0:
+        scores = cosines + lexical_weight * lexical / lexical.max()
+    return Highlight(int(np.argmax(scores)), float(cosines.max()), frozenset().union(*held))
+
+
+_WORD_OR_NUMBER = re.compile(r"[A-Za-z][\w'’-]*|\d+")
+
+
+def names_and_numbers(query: str) -> list[str]:
+    """Terms of the question's capitalised words (after the first word) and numbers: names and dates."""
+    words = _WORD_OR_NUMBER.findall(query)
+    return [t for i, w in enumerate(words) if w[0].isdigit() or (i and w[0].isupper()) for t in tokenize(w)]
+
+
+def unanswerable(
+    query: str, terms: set[str], idf: Callable[[str], float], passages: int, highlights: list[Highlight]
+) -> float:
+    """The calibrated `unanswerable_score` of an answer from its returned passages (see ranking)."""
+    if not highlights:
+        return float("inf")
+    unknown_idf = math.log(1 + passages + 0.5)  # a term in no passage: rarer than any indexed one
+    weight = {t: idf(t) or unknown_idf for t in terms}
+    total = sum(weight.values()) or 1.0
+    coverage = max(sum(weight[t] for t in h.terms) for h in highlights) / total
+    unknown = sum(w for t, w in weight.items() if idf(t) == 0) / total
+    unknown_name = any(idf(t) == 0 for t in names_and_numbers(query))
+    return unanswerable_score(max(h.cosine for h in highlights), coverage, unknown, unknown_name)
 
 
 class Searcher:
@@ -131,12 +184,17 @@ class Searcher:
 
         order = np.argsort(-score, kind="stable")[:k]
         hits: list[Hit] = []
+        terms = set(tokenize(query))
+        marks: list[Highlight] = []
         for i in order:
             passage = gen.passages[candidates[i]]
             spans = passage.sentences
             # Highlights only for what is returned: most candidates are never shown.
-            sentence = best[i][0] if i in best else best_sentences(passage, gen.sentence_vectors, q)[0]
-            s, e = spans[sentence] if spans else (0, len(passage.text))
+            mark = highlight_sentence(
+                passage, gen.sentence_vectors, q, terms, gen.lexical.idf, cfg.highlight_lexical
+            )
+            marks.append(mark)
+            s, e = spans[mark.sentence] if spans else (0, len(passage.text))
             hits.append(
                 Hit(
                     len(hits) + 1,
@@ -147,8 +205,7 @@ class Searcher:
                     float(lexical[i]),
                 )
             )
-        low = not hits or (
-            max(h.dense for h in hits) < cfg.low_confidence_below
-            and not any(covers_query(query, h.passage.text) for h in hits)
-        )
+        # Judged on the first five passages whatever k is, as calibrated.
+        doubt = unanswerable(query, terms, gen.lexical.idf, len(gen.passages), marks[:5])
+        low = doubt > cfg.low_confidence_above
         return SearchResult(hits, gen.name, (time.perf_counter() - started) * 1000, mode, low)

@@ -85,8 +85,11 @@ class IndexSettings(EnvModel):
     sentence_weight: float = Field(
         0.0, ge=0, le=2, description="Rerank weight of the best sentence's similarity"
     )
-    low_confidence_below: float = Field(
-        0.28, ge=-1, le=1, description="Best cosine under which an answer is flagged low_confidence"
+    highlight_lexical: float = Field(
+        0.3, ge=0, le=5, description="Weight of the question's terms when choosing the sentence to highlight"
+    )
+    low_confidence_above: float = Field(
+        0.06, ge=-20, le=20, description="Unanswerable score above which an answer is flagged low_confidence"
     )
     query_encoder: Literal["auto", "int8", "onnx", "torch"] = Field(
         "auto",
@@ -113,5 +116,6 @@ class IndexSettings(EnvModel):
             alpha=self.fusion_alpha,
             candidates=self.candidates,
             sentence_weight=self.sentence_weight,
-            low_confidence_below=self.low_confidence_below,
+            highlight_lexical=self.highlight_lexical,
+            low_confidence_above=self.low_confidence_above,
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import anyio
 import pytest
 
 from indexer.build import build
@@ -18,6 +19,13 @@ from indexer.store import Generation, open_current
 from service.settings import Settings
 from tests.corpus import copy_seeds, run_indexer
 from tests.fakes import FakeEmbedder
+
+# anyio imports its file module lazily, when the first static file is served. Under pytest that import is
+# assertion-rewritten (anyio is a pytest plugin), and done in a test server's thread while the main thread
+# compiles too it can trip CPython 3.11's AST recursion check ("AST constructor recursion depth mismatch"):
+# the static file then fails after its headers (the intermittent "peer closed connection" on style.css).
+# Importing it here, in the main thread before any server starts, takes the race away.
+assert anyio.open_file
 
 REAL_MODEL_FIXTURES = {"embedder", "essay_settings", "essay_generation", "cli_index"}
 
