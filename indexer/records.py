@@ -213,7 +213,6 @@ class DocumentInfo:
     title: str
     first_row: int
     rows: int
-    format: str = "txt"
 
 
 class DocumentFile(Mapping[str, StoredDocument]):
@@ -229,7 +228,7 @@ class DocumentFile(Mapping[str, StoredDocument]):
             try:
                 for i, d in enumerate(listing):
                     self._info[str(d["doc_id"])] = DocumentInfo(
-                        i, str(d["title"]), int(d["first_row"]), int(d["rows"]), str(d.get("format", "txt"))
+                        i, str(d["title"]), int(d["first_row"]), int(d["rows"])
                     )
                 return
             except (KeyError, TypeError, ValueError):
@@ -237,7 +236,7 @@ class DocumentFile(Mapping[str, StoredDocument]):
         for i in range(len(self._lines)):
             row = self._lines.row(i)
             self._info[str(row["doc_id"])] = DocumentInfo(
-                i, str(row["title"]), int(row["first_row"]), int(row["rows"]), str(row.get("format", "txt"))
+                i, str(row["title"]), int(row["first_row"]), int(row["rows"])
             )
 
     def __getitem__(self, doc_id: str) -> StoredDocument:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from evaluation.metrics import evaluate_questions
-from evaluation.questions import Question, load_lines, load_questions, normalise, relevant_passages
+from evaluation.questions import (
+    Question,
+    evidence_spans,
+    highlight_holds_evidence,
+    load_lines,
+    load_questions,
+    normalise,
+    relevant_passages,
+)
 from indexer.embedding import SentenceTransformerEmbedder
 from indexer.records import StoredPassage
 from indexer.search import Searcher
@@ -74,3 +82,32 @@ def test_evidence_is_located_ignoring_case_spaces_and_quotes() -> None:
     assert highlight_holds_evidence(text, (17, 53), ["all power to the soviets"])
     assert not highlight_holds_evidence(text, (0, 15), ["all power to the soviets"])
     assert evidence_spans(text, ["not there"]) == []
+
+
+def test_fresh_test_questions_are_answered_highlighted_and_off_topic_ones_flagged(
+    essay_generation: Generation, embedder: SentenceTransformerEmbedder
+) -> None:
+    """Floors under the test split, which nothing was tuned on (docs/evaluation.md has the figures):
+    a drop below them means a change made answers worse for questions nobody tuned for."""
+    folder = DEV_QUESTIONS.parent
+    searcher = Searcher(essay_generation, embedder)
+    questions = load_questions(folder / "essay-test.jsonl")
+    report = evaluate_questions(
+        questions,
+        essay_generation.passages,
+        lambda q, k: [h.passage.passage_id for h in searcher.search(q, k).hits],
+    )
+    assert report.metrics["hit_rate@5"] >= 0.97 and report.metrics["mrr@10"] >= 0.88, report.render()
+    highlighted = found = 0
+    for q in questions:
+        hit = next(
+            (h for h in searcher.search(q.question, 10).hits if evidence_spans(h.passage.text, q.evidence)),
+            None,
+        )
+        if hit is not None:
+            found += 1
+            highlighted += highlight_holds_evidence(hit.passage.text, hit.highlight, q.evidence)
+    assert highlighted >= 0.85 * found
+    assert sum(searcher.search(q.question, 5).low_confidence for q in questions) <= 2
+    off_topic = load_lines(folder / "out-of-domain-test.txt")
+    assert sum(searcher.search(q, 5).low_confidence for q in off_topic) >= 0.8 * len(off_topic)

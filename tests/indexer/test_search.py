@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from indexer.embedding import SentenceTransformerEmbedder
-from indexer.ranking import Ranking
-from indexer.search import Searcher
+from indexer.lexical import tokenize
+from indexer.ranking import Ranking, unanswerable_score
+from indexer.search import Searcher, names_and_numbers
 from indexer.store import Generation
 
 QUESTIONS = [
@@ -48,16 +50,23 @@ def test_doc_filter_searches_only_that_document(
     assert hits and all(h.passage.doc_id == doc for h in hits)
 
 
-def test_highlight_is_the_sentence_closest_to_the_query(
-    essay_generation: Generation, embedder: SentenceTransformerEmbedder
+@pytest.mark.parametrize("weight", [0.0, 0.3])
+def test_highlight_is_the_sentence_of_best_cosine_plus_weighted_question_terms(
+    essay_generation: Generation, embedder: SentenceTransformerEmbedder, weight: float
 ) -> None:
-    searcher = Searcher(essay_generation, embedder)
-    for hit in searcher.search("Was education free under the Commune?", 5).hits:
+    """Oracle: each sentence embedded afresh, its question terms weighed by idf, as the README says."""
+    question = "Was education free under the Commune?"
+    searcher = Searcher(essay_generation, embedder, Ranking(highlight_lexical=weight))
+    terms = set(tokenize(question))
+    q = embedder.embed([question])[0]
+    for hit in searcher.search(question, 5).hits:
         text, spans = hit.passage.text, hit.passage.sentences
-        sentence_vectors = embedder.embed([text[s:e] for s, e in spans])
-        q = embedder.embed(["Was education free under the Commune?"])[0]
-        best = spans[int(np.argmax(sentence_vectors @ q))]
-        assert hit.highlight == tuple(best)
+        cosines = embedder.embed([text[s:e] for s, e in spans]) @ q
+        held = np.array(
+            [sum(essay_generation.lexical.idf(t) for t in terms & set(tokenize(text[s:e]))) for s, e in spans]
+        )
+        scores = cosines + (weight * held / held.max() if held.max() > 0 else 0)
+        assert hit.highlight == tuple(spans[int(np.argmax(scores))])
     top = searcher.search("Was education free under the Commune?", 1).hits[0]
     s, e = top.highlight
     assert "Schooling was made free" in top.passage.text[s:e]
@@ -102,8 +111,23 @@ def test_low_confidence_flags_off_topic_questions_only(
     searcher = Searcher(essay_generation, embedder)
     assert searcher.search("What is the boiling point of water?", 5).low_confidence
     assert searcher.search("How do I bake sourdough bread?", 5).low_confidence
+    assert searcher.search("When did Fidel Castro take power in Cuba?", 5).low_confidence, "near the domain"
     assert not searcher.search("How long did the Paris Commune last?", 5).low_confidence
     assert not searcher.search("HCPSU", 5).low_confidence, "an exact rare term is a close answer"
+
+
+def test_the_unanswerable_score_rises_with_unknown_names_and_falls_with_closer_answers() -> None:
+    base = unanswerable_score(0.5, 0.5, 0.2, False)
+    assert unanswerable_score(0.7, 0.5, 0.2, False) < base  # a closer sentence
+    assert unanswerable_score(0.5, 0.9, 0.2, False) < base  # more of the question in the passage
+    assert unanswerable_score(0.5, 0.5, 0.6, False) > base  # more of it in no passage at all
+    assert unanswerable_score(0.5, 0.5, 0.2, True) > base  # a name or number the corpus lacks
+
+
+def test_names_and_numbers_are_the_capitalised_words_after_the_first_and_the_digits() -> None:
+    assert names_and_numbers("When did Fidel Castro take power in 1959?") == ["fidel", "castro", "1959"]
+    assert names_and_numbers("What did the K. Venu group argue?") == ["k", "venu"]
+    assert names_and_numbers("who wrote it") == []
 
 
 def test_large_corpus_index_is_approximate_but_doc_filter_stays_exact() -> None:
