@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -53,6 +54,13 @@ def best_sentences(
     return best, float(scores[best])
 
 
+@lru_cache(maxsize=16_384)
+def sentence_terms(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[frozenset[str], ...]:
+    """Each sentence's terms, tokenized as for BM25 (about 0.1 ms a passage), kept for the passages
+    shown most: the same passages answer many questions."""
+    return tuple(frozenset(tokenize(text[s:e])) for s, e in spans)
+
+
 @dataclass(frozen=True, slots=True)
 class Highlight:
     sentence: int  # index of the sentence to mark
@@ -73,11 +81,12 @@ def highlight_sentence(
     tuning questions: the highlight held the evidence in 64 of 68 against 58 with the cosine alone."""
     n = len(passage.sentences)
     if not n:
-        found = terms & set(tokenize(passage.text))
-        return Highlight(0, -1.0, frozenset(found))
+        return Highlight(
+            0, -1.0, frozenset(terms & sentence_terms(passage.text, ((0, len(passage.text)),))[0])
+        )
     first = passage.sentence_row
     cosines = np.asarray(sentence_vectors[first : first + n], dtype=np.float32) @ query
-    held = [terms & set(tokenize(passage.text[s:e])) for s, e in passage.sentences]
+    held = [terms & found for found in sentence_terms(passage.text, passage.sentences)]
     scores = cosines
     lexical = np.asarray([sum(idf(t) for t in h) for h in held], dtype=np.float32)
     if lexical_weight and lexical.max() > 0:
