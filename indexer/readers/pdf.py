@@ -68,14 +68,15 @@ def _normal(line: str) -> str:
 
 
 def _running(pages: list[list[Line]]) -> set[str]:
-    """Normalised lines that sit at a page edge on most pages: running headers and footers."""
+    """Normalised lines (digits as #) that sit at a page edge on several pages: running headers and
+    footers, including those that change by chapter ("Chapter 4: Function reference 12")."""
     if len(pages) < 3:
         return set()
     seen: Counter[str] = Counter()
     for lines in pages:
         edges = lines[:EDGE_LINES] + lines[-EDGE_LINES:]
         seen.update({_normal(line.text) for line in edges})
-    return {text for text, count in seen.items() if count >= max(3, 0.6 * len(pages))}
+    return {text for text, count in seen.items() if count >= max(3, 0.2 * len(pages))}
 
 
 def _strip_edges(lines: list[Line], running: set[str], several_pages: bool) -> list[Line]:

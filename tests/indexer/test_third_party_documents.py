@@ -41,3 +41,26 @@ def test_a_debian_pdf_and_html_manual_are_indexed_and_searchable(tmp_path: Path,
         assert hits and "asn1_der_coding" in hits[0].passage.text
     pdf_hit = searcher.search("asn1_der_coding", 1, doc="libtasn1.pdf", mode="lexical").hits[0]
     assert pdf_hit.passage.pages is not None and pdf_hit.passage.pages[0] > 1
+
+
+def test_the_texinfo_pdf_loses_its_running_chapter_headers_and_keeps_its_pages() -> None:
+    import re
+
+    import pypdfium2 as pdfium
+
+    from indexer.readers import read_bytes
+
+    def words(text: str) -> str:
+        return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+    extracted = read_bytes(PDF.read_bytes(), PDF.name)
+    assert "Chapter 4: Function reference" not in extracted.text  # the header of every page of chapter 4
+    assert "4 Function reference" in extracted.text  # the chapter's own heading stays
+    pdf = pdfium.PdfDocument(PDF)
+    starts = extracted.page_starts
+    assert len(starts) == len(pdf)
+    for n, start in enumerate(starts):
+        ours = words(extracted.text[start : starts[n + 1] if n + 1 < len(starts) else None]).split()
+        raw = words(pdf[n].get_textpage().get_text_range())
+        if ours:  # oracle: PDFium's own text of that page holds our page's first and last words
+            assert " ".join(ours[:6]) in raw and " ".join(ours[-6:]) in raw, n + 1
