@@ -1,14 +1,30 @@
-"""Owns reading HTML (selectolax, MIT: chosen over trafilatura by measurement, docs/documents.md): the main
-content only (<main>, else <article>, else <body>, without navigation, headers, footers, asides, forms,
-scripts and styles), h1-h6 as headings, block elements as paragraphs, <title> as the title."""
+"""Owns reading HTML (selectolax, MIT: chosen over trafilatura by measurement, docs/benchmarks.md): the
+main content only (<main>, else <article>, else <body>, without navigation, the page's header and footer,
+asides, forms, scripts and styles, nor blocks whose class or id says they are menus, sidebars, banners,
+cookie notices or share buttons), h1-h6 as headings, block elements as paragraphs, <title> as the title."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from indexer.readers.model import Extracted, ReaderError, TextBuilder
 
-BOILERPLATE = "nav, header, footer, aside, form, script, style, noscript, template, iframe, svg, button, menu"
+BOILERPLATE = "nav, aside, form, script, style, noscript, template, iframe, svg, button, menu"
+# A header or footer inside the article or main content is the article's own (its title, its byline).
+PAGE_FURNITURE = "header, footer"
+CONTENT = frozenset(["main", "article"])
+# Class or id words of blocks that are site furniture, not content. Header and footer names count only
+# for the page's own ("site-header", "footer"), not an article's ("entry-header" holds its title).
+_FURNITURE = (
+    r"nav|navbar|navigation|menu|sidebar|breadcrumbs?|cookies?|banner|masthead|advert|ads|social|"
+    r"share|sharing"
+)
+FURNITURE_NAME = re.compile(rf"(?:^|[\s_-])(?:{_FURNITURE})(?:$|[\s_-])", re.IGNORECASE)
+PAGE_FURNITURE_NAME = re.compile(
+    rf"(?:^|[\s_-])(?:{_FURNITURE})(?:$|[\s_-])|(?:^|\s)(?:(?:site|page|global)[_-]?)?(?:header|footer)(?:$|\s)",
+    re.IGNORECASE,
+)
 BLOCKS = frozenset(
     {
         *("p", "div", "li", "dt", "dd", "blockquote", "pre", "td", "th", "caption", "figcaption", "address"),
@@ -70,9 +86,30 @@ def write_blocks(root: Any, builder: TextBuilder) -> None:
     flush()
 
 
+def _inside_content(node: Any) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.tag in CONTENT:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _holds_content(node: Any) -> bool:
+    return node.css_first("main, article") is not None
+
+
 def main_content(tree: Any) -> Any:
     for node in tree.css(BOILERPLATE + ", " + ROLES):
         node.decompose()
+    for node in tree.css(PAGE_FURNITURE):
+        if not _inside_content(node) and not _holds_content(node):
+            node.decompose()
+    for node in tree.css("div, section, ul, ol, table"):
+        names = f"{node.attributes.get('class') or ''} {node.attributes.get('id') or ''}"
+        furniture = FURNITURE_NAME if _inside_content(node) else PAGE_FURNITURE_NAME
+        if furniture.search(names) and not _holds_content(node):
+            node.decompose()
     for selector in ("main", "article", '[role="main"]', "body"):
         found = tree.css_first(selector)
         if found is not None:

@@ -158,3 +158,35 @@ def zip_of(members: dict[str, bytes]) -> bytes:
         for name, data in members.items():
             z.writestr(name, data)
     return buffer.getvalue()
+
+
+BLOG = b"""<html><head><title>The Soviets in 1917 - A Blog</title></head><body>
+<header><a href="/">Home</a> | <a href="/about">About</a></header>
+<div id="site-header">Blog of history</div>
+<div class="breadcrumbs">Home &gt; Posts</div>
+<div class="content">
+  <div class="entry-header"><h1>The Soviets in 1917</h1></div>
+  <p>The soviets were councils of workers.</p>
+  <div class="share-buttons">Share on X</div>
+</div>
+<div class="sidebar">Popular posts</div>
+<div id="cookie-banner">We use cookies</div>
+<div class="footer">Copyright 2026</div>
+</body></html>"""
+
+ARTICLE = b"""<html><body><header>Site name</header><main><article>
+<header><h1>Councils</h1><p>By A. Writer</p></header><p>They met in Petrograd.</p>
+<div class="social-share">Share</div><footer>Filed under history.</footer>
+</article></main><footer>Copyright</footer></body></html>"""
+
+
+def test_html_without_semantic_tags_drops_blocks_named_as_site_furniture() -> None:
+    extracted = read_bytes(BLOG, "post.html")
+    assert extracted.text == "The Soviets in 1917\n\nThe soviets were councils of workers."
+    assert extracted.headings == (0,)
+    assert extracted.title == "The Soviets in 1917 - A Blog"
+
+
+def test_an_articles_own_header_and_footer_stay_and_the_pages_go() -> None:
+    extracted = read_bytes(ARTICLE, "post.html")
+    assert extracted.text == "Councils\n\nBy A. Writer\n\nThey met in Petrograd.\n\nFiled under history."
