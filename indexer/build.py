@@ -43,10 +43,11 @@ class BuildSummary:
     embedded: int  # passages whose vectors were computed by this build
     reused: int  # passages whose vectors came from the cache
     removed: int  # passages of the previous generation whose text is gone
-    sentences_embedded: int
+    sentences_embedded: int  # sentence vectors computed by this build (encoded, or pooled from passages)
     query_encoder: str  # "reused", "exported in 12.9 s", "not made (...)" or "failed (...)"
     seconds: float  # the whole build, query encoder export included
     skipped: list[SkippedFile] = field(default_factory=list)
+    sentence_vectors: str = "encoded"  # or "pooled" (SEMSEARCH_SENTENCE_VECTORS)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,7 +60,8 @@ class BuildSummary:
             f"embedded    {self.embedded}",
             f"reused      {self.reused}",
             f"removed     {self.removed}",
-            f"sentences   {self.sentences_embedded} embedded (for highlights)",
+            f"sentences   {self.sentences_embedded} "
+            + ("embedded (for highlights)" if self.sentence_vectors == "encoded" else "pooled from passages"),
             f"query encoder: {self.query_encoder}",
             f"seconds     {self.seconds:.1f}",
         ]
@@ -129,6 +131,56 @@ def _vectors(
     absent = [k for k in keys if k not in found]
     if absent:  # an executor that lost rows must not produce a generation with holes
         raise BuildError(f"{len(absent)} texts came back without a vector (first: {keys[absent[0]][:60]!r})")
+    return found, set(missing)
+
+
+def sentence_key(passage_key: str, span: tuple[int, int]) -> str:
+    """Cache key of a sentence vector pooled from its passage: it depends on the passage, not its text."""
+    return f"{passage_key}:{span[0]}:{span[1]}"
+
+
+def _pooled_vectors(
+    passages: Sequence[Passage],
+    embed_texts: Sequence[str],
+    cache: EmbeddingCache,
+    executor: Executor,
+    batch_size: int,
+) -> tuple[dict[str, np.ndarray], set[str]]:
+    """Passage vectors and their sentences' vectors pooled from the same forward pass, cached; passages
+    whose vectors are all cached never reach an encoder. Also returns the passage keys encoded."""
+    encode = getattr(executor, "encode_pooled", None)
+    if encode is None:
+        raise BuildError("SEMSEARCH_SENTENCE_VECTORS=pooled runs in process only (SEMSEARCH_EXECUTOR=local)")
+    items: dict[str, tuple[str, tuple[tuple[int, int], ...]]] = {}
+    for p, text in zip(passages, embed_texts, strict=True):
+        shift = len(text) - len(p.text)  # a heading or title prefix comes before the passage
+        items[text_key(text)] = (text, tuple((s + shift, e + shift) for s, e in p.sentences))
+    wanted = [*items, *(sentence_key(k, span) for k, (_, spans) in items.items() for span in spans)]
+    found = cache.get_many(wanted)
+    missing = sorted(
+        (
+            k
+            for k, (_, spans) in items.items()
+            if k not in found or any(sentence_key(k, x) not in found for x in spans)
+        ),
+        key=lambda k: len(items[k][0]),
+    )
+    if missing:
+        log.info("phase embedding: %d new passages to embed, sentence vectors pooled", len(missing))
+
+        def done(batch_keys: list[str], vectors: np.ndarray, pooled: list[np.ndarray]) -> None:
+            rows = list(zip(batch_keys, vectors, strict=True))
+            for key, sentence_rows in zip(batch_keys, pooled, strict=True):
+                rows += [
+                    (sentence_key(key, span), v) for span, v in zip(items[key][1], sentence_rows, strict=True)
+                ]
+            cache.put_many(rows)
+            found.update(rows)
+
+        try:
+            encode([(k, items[k][0], items[k][1]) for k in missing], batch_size, done)
+        except EncodeError as exc:
+            raise BuildError(f"embedding failed: {exc}") from None
     return found, set(missing)
 
 
@@ -215,15 +267,31 @@ def _build(
         extra_sentence_keys = {text_key(t) for t in sentence_texts} - passage_keys
         log.info("phase embedding: %d passages, %d sentences", len(passages), len(sentence_texts))
         cache = EmbeddingCache(root / "cache" / "embeddings.sqlite3", info.fingerprint, info.dim)
+        pooled = settings.sentence_vectors == "pooled"
         try:
-            vectors, encoded = _vectors(embed_texts + sentence_texts, cache, executor, settings.batch_size)
+            if pooled:
+                vectors, encoded = _pooled_vectors(
+                    passages, embed_texts, cache, executor, settings.batch_size
+                )
+            else:
+                vectors, encoded = _vectors(
+                    embed_texts + sentence_texts, cache, executor, settings.batch_size
+                )
         finally:
             cache.close()
         crash_point("embedded")
         passage_matrix = np.stack([vectors[text_key(t)] for t in embed_texts]).astype(np.float32)
+        if pooled:
+            sentence_rows = [
+                vectors[sentence_key(text_key(t), (s + len(t) - len(p.text), e + len(t) - len(p.text)))]
+                for p, t in zip(passages, embed_texts, strict=True)
+                for s, e in p.sentences
+            ]
+        else:
+            sentence_rows = [vectors[text_key(t)] for t in sentence_texts]
         sentence_matrix = (
-            np.stack([vectors[text_key(t)] for t in sentence_texts]).astype(np.float32)
-            if sentence_texts
+            np.stack(sentence_rows).astype(np.float32)
+            if sentence_rows
             else np.zeros((0, info.dim), np.float32)
         )
         log.info("phase writing")
@@ -249,6 +317,12 @@ def _build(
             query_encoder = ensure_query_encoders(root, info, get_embedder)
     current_texts = {p.text for p in passages}
     embedded = sum(1 for t in embed_texts if text_key(t) in encoded)
+    if pooled:
+        sentences = sum(
+            len(p.sentences) for p, t in zip(passages, embed_texts, strict=True) if text_key(t) in encoded
+        )
+    else:
+        sentences = len(extra_sentence_keys & encoded)
     return BuildSummary(
         generation=name,
         documents=len(corpus.documents),
@@ -256,10 +330,11 @@ def _build(
         embedded=embedded,
         reused=len(passages) - embedded,
         removed=len(previous - current_texts),
-        sentences_embedded=len(extra_sentence_keys & encoded),
+        sentences_embedded=sentences,
         query_encoder=query_encoder,
         seconds=time.perf_counter() - started,
         skipped=list(corpus.problems),
+        sentence_vectors=settings.sentence_vectors,
     )
 
 
@@ -325,6 +400,7 @@ def _write(
         "examples": example_questions(settings.corpus_dir),
         "sentences": int(sentence_matrix.shape[0]),
         "sentence_vectors": "float16",
+        "sentence_vectors_from": settings.sentence_vectors,  # encoded on their own, or pooled from passages
         "documents": [
             {
                 "doc_id": d.doc_id,

@@ -21,6 +21,9 @@ log = logging.getLogger("indexer.build")
 
 # Called with the keys of a finished batch and their vectors (row i is keys[i]).
 BatchDone = Callable[[list[str], np.ndarray], None]
+# The same, with each text's span vectors pooled from the same forward pass.
+PooledDone = Callable[[list[str], np.ndarray, list[np.ndarray]], None]
+Span = tuple[int, int]
 
 
 class EncodeError(RuntimeError):
@@ -75,6 +78,26 @@ class LocalExecutor:
         for i in range(0, len(items), step):
             chunk = items[i : i + step]
             done([k for k, _ in chunk], embedder.embed([t for _, t in chunk], batch_size=batch_size))
+            bar.update(len(chunk))
+            crash_point("embedded-batch")
+        bar.close()
+
+    def encode_pooled(
+        self, items: Sequence[tuple[str, str, Sequence[Span]]], batch_size: int, done: PooledDone
+    ) -> None:
+        """Embed (key, text, spans) with span vectors pooled from each text's own token embeddings."""
+        embedder = self.get_embedder()
+        pool = getattr(embedder, "embed_pooled", None)
+        if pool is None:
+            raise EncodeError(f"{type(embedder).__name__} cannot pool sentence vectors from token embeddings")
+        bar = tqdm(
+            total=len(items), unit="text", desc="embedding", disable=not self.progress, file=sys.stderr
+        )
+        step = batch_size * 4
+        for i in range(0, len(items), step):
+            chunk = items[i : i + step]
+            vectors, pooled = pool([t for _, t, _ in chunk], [s for _, _, s in chunk], batch_size=batch_size)
+            done([k for k, _, _ in chunk], vectors, pooled)
             bar.update(len(chunk))
             crash_point("embedded-batch")
         bar.close()

@@ -85,6 +85,11 @@ class IndexSettings(EnvModel):
     sentence_weight: float = Field(
         0.0, ge=0, le=2, description="Rerank weight of the best sentence's similarity"
     )
+    sentence_vectors: Literal["encoded", "pooled"] = Field(
+        "encoded",
+        description="Sentence vectors for highlights: encoded on their own, or pooled from the passage's "
+        "token embeddings in the same forward pass (faster builds; in-process builds only)",
+    )
     highlight_lexical: float = Field(
         0.3, ge=0, le=5, description="Weight of the question's terms when choosing the sentence to highlight"
     )
