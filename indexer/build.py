@@ -150,7 +150,7 @@ def _pooled_vectors(
     whose vectors are all cached never reach an encoder. Also returns the passage keys encoded."""
     encode = getattr(executor, "encode_pooled", None)
     if encode is None:
-        raise BuildError("SEMSEARCH_SENTENCE_VECTORS=pooled runs in process only (SEMSEARCH_EXECUTOR=local)")
+        raise BuildError("SEMSEARCH_SENTENCE_VECTORS=pooled: this executor cannot pool sentence vectors")
     items: dict[str, tuple[str, tuple[tuple[int, int], ...]]] = {}
     for p, text in zip(passages, embed_texts, strict=True):
         shift = len(text) - len(p.text)  # a heading or title prefix comes before the passage

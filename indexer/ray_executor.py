@@ -10,6 +10,7 @@ and the index folder on storage all nodes see); without it, it starts a local Ra
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -34,7 +35,7 @@ from indexer.embedding import (
     model_info,
     resolve_model_path,
 )
-from indexer.executors import BatchDone, EncodeError
+from indexer.executors import BatchDone, EncodeError, PooledDone
 from indexer.settings import IndexSettings
 
 log = logging.getLogger("indexer.build")
@@ -82,11 +83,19 @@ class EncoderActor:
         try:
             if self.fail == "encoder":
                 raise RuntimeError(f"test failure ({FAIL_AT}=encoder)")
-            vectors = self.embedder.embed([str(t) for t in batch["text"]], batch_size=self.batch_size)
+            texts = [str(t) for t in batch["text"]]
+            if "spans" in batch:  # SEMSEARCH_SENTENCE_VECTORS=pooled: span vectors from the same pass
+                spans = [json.loads(str(s)) for s in batch["spans"]]
+                vectors, pooled = self.embedder.embed_pooled(texts, spans, batch_size=self.batch_size)
+            else:
+                vectors, pooled = self.embedder.embed(texts, batch_size=self.batch_size), None
         except Exception as exc:
             raise EncoderBatchError(f"encoder failed on the {what}: {exc}") from exc
         # Vectors travel as raw float32 bytes: a plain binary column in the Parquet shards.
-        return {"key": keys, "vector": np.array([v.tobytes() for v in vectors], dtype=object)}
+        out = {"key": keys, "vector": np.array([v.tobytes() for v in vectors], dtype=object)}
+        if pooled is not None:
+            out["sentences"] = np.array([rows.astype(np.float32).tobytes() for rows in pooled], dtype=object)
+        return out
 
 
 def _route_ray_logs() -> None:
@@ -155,12 +164,23 @@ class RayExecutor:
         return corpus, passages
 
     def encode(self, items: Sequence[tuple[str, str]], batch_size: int, done: BatchDone) -> None:
+        rows = [{"key": k, "text": t} for k, t in items]
+        self._run(rows, batch_size, lambda keys, vectors, _: done(keys, vectors))
+
+    def encode_pooled(
+        self, items: Sequence[tuple[str, str, Sequence[tuple[int, int]]]], batch_size: int, done: PooledDone
+    ) -> None:
+        """As encode, with each text's span vectors pooled on the actors from the same forward pass."""
+        rows = [{"key": k, "text": t, "spans": json.dumps([list(x) for x in spans])} for k, t, spans in items]
+        self._run(rows, batch_size, done)
+
+    def _run(self, rows: list[dict[str, str]], batch_size: int, done: PooledDone) -> None:
         import pyarrow.parquet as pq
         import ray
         from ray.data import ActorPoolStrategy
 
         shards = self.settings.index_dir / "shards" / secrets.token_hex(6)
-        self.sent += len(items)
+        self.sent += len(rows)
         log.info(
             "phase embedding on Ray: %d actors (%s), %d texts per call",
             self.actors,
@@ -170,8 +190,7 @@ class RayExecutor:
         info = model_info(self.settings.model)
         try:
             # One block per actor call: Ray Data would otherwise cut the input into many tiny blocks.
-            blocks = max(1, math.ceil(len(items) / self.settings.ray_batch_rows))
-            rows = [{"key": k, "text": t} for k, t in items]
+            blocks = max(1, math.ceil(len(rows) / self.settings.ray_batch_rows))
             dataset: Any = ray.data.from_items(rows, override_num_blocks=blocks)
             dataset = dataset.map_batches(
                 EncoderActor,
@@ -199,7 +218,15 @@ class RayExecutor:
                 vectors = np.stack(
                     [np.frombuffer(v, dtype=np.float32) for v in table.column("vector").to_pylist()]
                 )
-                done(keys, vectors)
+                pooled = (
+                    [
+                        np.frombuffer(v, dtype=np.float32).reshape(-1, info.dim)
+                        for v in table.column("sentences").to_pylist()
+                    ]
+                    if "sentences" in table.column_names
+                    else []
+                )
+                done(keys, vectors, pooled)
         except Exception as exc:
             failure = BATCH_FAILURE.search(str(exc))
             raise EncodeError(

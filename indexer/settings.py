@@ -88,7 +88,7 @@ class IndexSettings(EnvModel):
     sentence_vectors: Literal["encoded", "pooled"] = Field(
         "encoded",
         description="Sentence vectors for highlights: encoded on their own, or pooled from the passage's "
-        "token embeddings in the same forward pass (faster builds; in-process builds only)",
+        "token embeddings in the same forward pass (faster builds)",
     )
     highlight_lexical: float = Field(
         0.3, ge=0, le=5, description="Weight of the question's terms when choosing the sentence to highlight"

@@ -95,7 +95,7 @@ class NoPooling:
 def test_pooled_vectors_need_an_executor_and_embedder_that_pool(tmp_path: Path) -> None:
     fake = FakeEmbedder()
     settings = settings_for(tmp_path, "pooled")
-    with pytest.raises(BuildError, match="in process only"):
+    with pytest.raises(BuildError, match="this executor cannot pool"):
         build(
             settings,
             lambda: fake,

@@ -110,3 +110,27 @@ def test_an_encoder_that_raises_fails_the_build_naming_the_batch(
     ):
         build(ray_settings, lambda: embedder, info=embedder.info, progress=False)
     assert store.read_current(ray_settings.index_dir) == published
+
+
+def test_pooled_sentence_vectors_on_ray_equal_the_in_process_ones(
+    ray_instance: None, embedder: SentenceTransformerEmbedder, tmp_path: Path
+) -> None:
+    corpus = copy_seeds(tmp_path / "corpus")
+    pooled = Settings(
+        corpus_dir=corpus,
+        index_dir=tmp_path / "ray",
+        executor="ray",
+        query_encoder="torch",
+        sentence_vectors="pooled",
+    )
+    summary = build(pooled, lambda: embedder, info=embedder.info, progress=False)
+    local_settings = pooled.replace(executor="local", index_dir=tmp_path / "local")
+    build(local_settings, lambda: embedder, info=embedder.info, progress=False)
+    remote, local = store.open_current(pooled.index_dir), store.open_current(local_settings.index_dir)
+    assert summary.sentences_embedded == len(remote.sentence_vectors) == len(local.sentence_vectors) > 0
+    a = np.asarray(remote.sentence_vectors, dtype=np.float32)
+    b = np.asarray(local.sentence_vectors, dtype=np.float32)
+    assert float((a * b).sum(axis=1).min()) >= 0.999  # float16 storage
+    assert (
+        remote.manifest["sentence_vectors_from"] == "pooled" and remote.manifest["executor"]["name"] == "ray"
+    )
