@@ -134,6 +134,12 @@ def _vectors(
     return found, set(missing)
 
 
+def spans_in(p: Passage, embed_text: str) -> tuple[tuple[int, int], ...]:
+    """The passage's sentence spans as offsets into the text embedded for it (after any prefix)."""
+    shift = len(embed_text) - len(p.text)  # a heading or title prefix comes before the passage
+    return tuple((s + shift, e + shift) for s, e in p.sentences)
+
+
 def sentence_key(passage_key: str, span: tuple[int, int]) -> str:
     """Cache key of a sentence vector pooled from its passage: it depends on the passage, not its text."""
     return f"{passage_key}:{span[0]}:{span[1]}"
@@ -153,8 +159,7 @@ def _pooled_vectors(
         raise BuildError("SEMSEARCH_SENTENCE_VECTORS=pooled: this executor cannot pool sentence vectors")
     items: dict[str, tuple[str, tuple[tuple[int, int], ...]]] = {}
     for p, text in zip(passages, embed_texts, strict=True):
-        shift = len(text) - len(p.text)  # a heading or title prefix comes before the passage
-        items[text_key(text)] = (text, tuple((s + shift, e + shift) for s, e in p.sentences))
+        items[text_key(text)] = (text, spans_in(p, text))
     wanted = [*items, *(sentence_key(k, span) for k, (_, spans) in items.items() for span in spans)]
     found = cache.get_many(wanted)
     missing = sorted(
@@ -283,9 +288,9 @@ def _build(
         passage_matrix = np.stack([vectors[text_key(t)] for t in embed_texts]).astype(np.float32)
         if pooled:
             sentence_rows = [
-                vectors[sentence_key(text_key(t), (s + len(t) - len(p.text), e + len(t) - len(p.text)))]
+                vectors[sentence_key(text_key(t), span)]
                 for p, t in zip(passages, embed_texts, strict=True)
-                for s, e in p.sentences
+                for span in spans_in(p, t)
             ]
         else:
             sentence_rows = [vectors[text_key(t)] for t in sentence_texts]
