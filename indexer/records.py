@@ -4,7 +4,6 @@ worker's private memory does not grow with the corpus (the page cache holds one 
 
 from __future__ import annotations
 
-import bisect
 import json
 import mmap
 from collections.abc import Iterator, Mapping, Sequence
@@ -121,12 +120,6 @@ class StoredDocument:
             reader=str(row.get("reader", "builtin")),
             page_starts=tuple(int(p) for p in row.get("page_starts", ())),
         )
-
-    def page_at(self, offset: int) -> int | None:
-        """The 1-based page an offset of the text is on (PDF), else None."""
-        if not self.page_starts:
-            return None
-        return max(1, bisect.bisect_right(self.page_starts, offset))
 
     @property
     def row_range(self) -> tuple[int, int]:
