@@ -201,8 +201,9 @@ def _check_files(path: Path, manifest: dict[str, Any], verification: Verificatio
 
 def _verify(
     path: Path, model_fingerprint: str | None, model_dim: int | None, verification: Verification
-) -> tuple[dict[str, Any], VectorIndex]:
-    """verify(), also returning the FAISS index it opened to count rows (open_generation serves it)."""
+) -> tuple[dict[str, Any], VectorIndex, PassageFile]:
+    """verify(), also returning the FAISS index and passage file it opened to count rows (open_generation
+    serves them)."""
     manifest = read_manifest(path)
     _check_files(path, manifest, verification)
     model = manifest.get("model", {})
@@ -220,9 +221,10 @@ def _verify(
     except VectorIndexError as exc:
         raise GenerationError(f"{path.name}: {exc}") from None
     try:
-        rows = len(PassageFile(path / PASSAGES_FILE))  # its offset index, checksummed or sized above
+        passages = PassageFile(path / PASSAGES_FILE)  # its offset index, checksummed or sized above
     except (OSError, ValueError) as exc:
         raise GenerationError(f"{path.name}: {exc}") from None
+    rows = len(passages)
     if not index.rows == rows == manifest.get("passages"):
         raise GenerationError(
             f"{path.name}: row counts disagree (faiss {index.rows}, passages.jsonl {rows}, "
@@ -232,7 +234,7 @@ def _verify(
         raise GenerationError(
             f"{path.name}: index dimension {index.dim} != manifest {model.get('dimension')}"
         )
-    return manifest, index
+    return manifest, index, passages
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,10 +258,9 @@ def open_generation(
     verification: Verification = "checksums",
 ) -> Generation:
     """Verify (see Verification) then open a generation."""
-    manifest, index = _verify(path, model_fingerprint, model_dim, verification)
+    manifest, index, passages = _verify(path, model_fingerprint, model_dim, verification)
     try:
         # Everything memory-mapped or read on demand: worker processes share one copy in the page cache.
-        passages = PassageFile(path / PASSAGES_FILE)
         documents = DocumentFile(path / DOCUMENTS_FILE, manifest.get("documents"))
         sentence_vectors = np.load(path / SENTENCES_FILE, allow_pickle=False, mmap_mode="r")
         lexical = LexicalIndex.load(path / LEXICAL_DIR)
