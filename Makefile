@@ -21,7 +21,7 @@ WRK := /usr/bin/wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN := SEMSEARCH_HOST=$(HOST) SEMSEARCH_PORT=$(PORT) HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 
-.PHONY: help install install-ray install-dev run index serve test test-fast lint eval bench bench-txtai soak clean
+.PHONY: help install install-ray install-dev run index serve test test-fast lint eval calibrate bench bench-txtai soak clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -81,6 +81,9 @@ lint: install-dev  ## ruff and mypy
 
 eval: install-dev  ## Ranking modes on the essay questions and SciFact (SCIFACT=dir); writes docs/evaluation.md
 	$(RUN) $(PY) -m evaluation suite --scifact $(SCIFACT) --out docs/evaluation.md
+
+calibrate: install-dev  ## Refit low_confidence on the dev and tuning questions; prints weights, threshold, test figures
+	$(RUN) $(PY) -m evaluation calibrate --questions eval/questions
 
 bench: install-dev $(WRK)  ## Floor, HTTP, build, cold start and scale benchmarks; writes docs/benchmarks.md
 	$(RUN) $(PY) -m bench.run

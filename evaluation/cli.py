@@ -53,6 +53,38 @@ def cmd_suite(settings: IndexSettings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(settings: IndexSettings, args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from evaluation.calibration import fit, signals
+    from evaluation.questions import load_lines
+    from evaluation.suite import QuestionSets, served_searcher
+    from indexer.build import build
+
+    info = model_info(settings.model)
+    builder = SentenceTransformerEmbedder(info, settings.threads)
+    build(settings, lambda: builder, info=info, progress=False)
+    # Fitted on the scores the service computes: with the query encoder it serves with.
+    searcher, encoder = served_searcher(settings, builder)
+    sets = QuestionSets(Path(args.questions))
+    answered = {label: [q.question for q in load_questions(path)] for label, path in sets.in_domain}
+    unanswered = {label: load_lines(path) for label, path in sets.off_topic}
+    fitted = fit(
+        signals(searcher, [q for label, qs in answered.items() if label != "test" for q in qs]),
+        signals(searcher, unanswered.get("tuning", [])),
+    )
+    print(f"query encoder: {encoder}")
+    print(fitted.render())
+    ranking = replace(
+        settings.ranking(), unanswerable_weights=fitted.weights, low_confidence_above=fitted.threshold
+    )
+    test = (("answered", answered.get("test", [])), ("unanswered", unanswered.get("test", [])))
+    for kind, questions in test:
+        flagged = sum(searcher.search(q, 5, ranking=ranking).low_confidence for q in questions)
+        print(f"test split, {kind}: {flagged} of {len(questions)} flagged")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m evaluation", description="Measure retrieval quality.")
     ap.add_argument("-v", "--verbose", action="store_true", help="also print third-party warnings and logs")
@@ -71,6 +103,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--work", default="var/eval", help="where the SciFact corpus copy and index are kept")
     s.add_argument("--out", help="write the Markdown report here")
     s.set_defaults(run=cmd_suite)
+    c = sub.add_parser(
+        "calibrate",
+        help="fit low_confidence's weights and threshold on the dev and tuning questions (prints them)",
+    )
+    c.add_argument("--questions", default=str(QUESTIONS), help="folder of the question files (as suite)")
+    c.set_defaults(run=cmd_calibrate)
     return ap
 
 

@@ -26,11 +26,14 @@ log = logging.getLogger("indexer.query_encoder")
 Choice = Literal["auto", "int8", "onnx", "torch"]
 
 ONNX_NAME = "model.onnx"
-INT8_NAME = "model.int8.onnx"
+# Per-channel weight scales: one scale per output column keeps the vectors at cosine 0.993 (median; worst
+# 0.986) of PyTorch's on the essay questions, against 0.968 (worst 0.932) with one scale per matrix, the
+# file earlier builds made (LEGACY_INT8_NAMES: removed when the new one is made), at the same speed.
+INT8_NAME = "model.int8-per-channel.onnx"
+LEGACY_INT8_NAMES = ("model.int8.onnx",)
 MIN_COSINE = 0.9999  # the exported graph must reproduce the PyTorch vectors this closely
-# int8 weights move vectors a little (worst 0.946 on the dev questions, identical dev metrics: see
-# docs/benchmarks.md); below this the quantised graph is broken, not merely approximate.
-MIN_COSINE_INT8 = 0.9
+# Below this the quantised graph is broken, not merely approximate.
+MIN_COSINE_INT8 = 0.98
 PROBES = [
     "How long did the Paris Commune last?",
     "A short probe.",
@@ -89,7 +92,11 @@ def quantize_onnx(info: ModelInfo, source: Path, dest: Path, reference: Embedder
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     tmp = _temporary(dest)
-    quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8)
+    # reduce_range (7-bit weights): CPUs without VNNI saturate on full-range int8 products.
+    quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True, reduce_range=True)
+    for legacy in LEGACY_INT8_NAMES:
+        dest.with_name(legacy).unlink(missing_ok=True)
+        checksum_path(dest.with_name(legacy)).unlink(missing_ok=True)
     return _accept(tmp, dest, info, reference, MIN_COSINE_INT8, "int8 ONNX encoder")
 
 

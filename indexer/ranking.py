@@ -24,8 +24,9 @@ class Ranking:
     sentence_weight: float = 0.0  # rerank: weight of the best sentence's similarity
     highlight_lexical: float = 0.3  # highlight: weight of the question's terms in a sentence (see search)
     # Above this unanswerable_score nothing answers closely: the highest score of the 89 dev and tuning
-    # questions (0.052), rounded up, so that none of them is flagged.
-    low_confidence_above: float = 0.06
+    # questions, rounded up, so that none of them is flagged (`python -m evaluation calibrate`).
+    low_confidence_above: float = -0.08
+    unanswerable_weights: tuple[float, ...] = ()  # empty: UNANSWERABLE_WEIGHTS (calibration overrides)
 
 
 def top(scores: np.ndarray, n: int) -> np.ndarray:
@@ -52,20 +53,32 @@ def score_fusion(dense: np.ndarray, lexical: np.ndarray, alpha: float) -> np.nda
     return alpha * dense + (1 - alpha) * scaled
 
 
-def unanswerable_score(
-    best_sentence_cosine: float, coverage: float, unknown: float, unknown_name: bool
-) -> float:
-    """How likely nothing in the corpus answers the question (a logit: above 0 more likely than not).
+@dataclass(frozen=True, slots=True)
+class AnswerSignals:
+    """What the first five passages say about whether they answer the question (see unanswerable_score)."""
 
-    A logistic regression fitted on the 89 dev and tuning questions against the 76 tuning off-topic ones
-    (docs/evaluation.md): `best_sentence_cosine` is the best cosine of any sentence of the first five
-    passages with the question; `coverage` the share of the question's terms (idf-weighted) held by the
-    best of those passages; `unknown` the share (idf-weighted) of its terms in no passage at all;
-    `unknown_name` whether one of its names or numbers is in no passage."""
-    return (
-        1.371
-        - 3.732 * best_sentence_cosine
-        - 2.371 * coverage
-        + 2.179 * unknown
-        + 1.461 * float(unknown_name)
-    )
+    best_sentence_cosine: float  # the best cosine of any of their sentences with the question
+    coverage: float  # share of the question's terms (idf-weighted) held by the best of them
+    unknown: float  # share (idf-weighted) of the question's terms in no passage at all
+    unknown_name: bool  # one of the question's names or numbers is in no passage
+    missing_answer_type: bool  # a when/how-many question whose closest sentence holds no date/number
+
+    def vector(self) -> list[float]:
+        return [
+            self.best_sentence_cosine,
+            self.coverage,
+            self.unknown,
+            float(self.unknown_name),
+            float(self.missing_answer_type),
+        ]
+
+
+# Intercept, then one weight per AnswerSignals field: `python -m evaluation calibrate` fits them (a logistic
+# regression on the dev and tuning questions against the tuning off-topic ones) and prints this line.
+UNANSWERABLE_WEIGHTS: tuple[float, ...] = (0.658, -3.510, -1.660, 2.635, 2.274, 1.032)
+
+
+def unanswerable_score(signals: AnswerSignals, weights: tuple[float, ...] = ()) -> float:
+    """How likely nothing in the corpus answers the question (a logit: above 0 more likely than not)."""
+    weights = weights or UNANSWERABLE_WEIGHTS
+    return weights[0] + sum(w * x for w, x in zip(weights[1:], signals.vector(), strict=True))

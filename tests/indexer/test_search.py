@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from indexer.embedding import SentenceTransformerEmbedder
 from indexer.lexical import tokenize
-from indexer.ranking import Ranking, unanswerable_score
-from indexer.search import Searcher, names_and_numbers
+from indexer.ranking import AnswerSignals, Ranking, unanswerable_score
+from indexer.search import Searcher, expected_answer, holds_answer_type, names_and_numbers
 from indexer.store import Generation
 
 QUESTIONS = [
@@ -117,11 +119,27 @@ def test_low_confidence_flags_off_topic_questions_only(
 
 
 def test_the_unanswerable_score_rises_with_unknown_names_and_falls_with_closer_answers() -> None:
-    base = unanswerable_score(0.5, 0.5, 0.2, False)
-    assert unanswerable_score(0.7, 0.5, 0.2, False) < base  # a closer sentence
-    assert unanswerable_score(0.5, 0.9, 0.2, False) < base  # more of the question in the passage
-    assert unanswerable_score(0.5, 0.5, 0.6, False) > base  # more of it in no passage at all
-    assert unanswerable_score(0.5, 0.5, 0.2, True) > base  # a name or number the corpus lacks
+    base = AnswerSignals(0.5, 0.5, 0.2, False, False)
+    score = unanswerable_score
+    assert score(replace(base, best_sentence_cosine=0.7)) < score(base)  # a closer sentence
+    assert score(replace(base, coverage=0.9)) < score(base)  # more of the question in the passage
+    assert score(replace(base, unknown=0.6)) > score(base)  # more of it in no passage at all
+    assert score(replace(base, unknown_name=True)) > score(base)  # a name or number the corpus lacks
+    assert score(replace(base, missing_answer_type=True)) > score(base)  # "when?" and no date near
+
+
+def test_the_form_of_a_question_says_which_answers_it_wants() -> None:
+    assert expected_answer("When did Stalin die?") == "date"
+    assert expected_answer("In what year was the essay published?") == "date"
+    assert expected_answer("How long did the Paris Commune last?") == "number"
+    assert expected_answer("What was the population of Paris in 1871?") == "number"
+    assert expected_answer("Why did the Commune fail?") is None
+    assert holds_answer_type("date", "For 76 days, between March 26 and May 30, the workers held Paris.")
+    assert holds_answer_type("date", "It first appeared in 1992.")
+    assert not holds_answer_type("date", "Lenin recognized the need for an adjustment.")
+    assert holds_answer_type("number", "Only a small minority among the many trends.")
+    assert not holds_answer_type("number", "The Soviets were the creation of the masses.")
+    assert holds_answer_type(None, "Any sentence at all.")
 
 
 def test_names_and_numbers_are_the_capitalised_words_after_the_first_and_the_digits() -> None:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from indexer.embedding import SentenceTransformerEmbedder
+from indexer.query_encoder import INT8_NAME
 from service.app import create_app
 from service.harness import live_server
 from service.settings import Settings
@@ -53,7 +54,7 @@ def test_service_embeds_queries_with_the_onnx_export(cli_index: tuple[Settings, 
         assert httpx.get(f"{url}/readyz").status_code == 200
         body = httpx.get(f"{url}/api/search", params={"q": "How long did the Paris Commune last"}).json()
         assert any("For 76 days" in r["text"] for r in body["results"][:3])
-        assert httpx.get(f"{url}/readyz").json()["query_encoder"] == "onnxruntime model.int8.onnx"
+        assert httpx.get(f"{url}/readyz").json()["query_encoder"] == f"onnxruntime {INT8_NAME}"
     for choice, label in (("onnx", "onnxruntime model.onnx"), ("torch", "sentence-transformers (PyTorch)")):
         with live_server(create_app(settings.replace(query_encoder=choice))) as url:
             assert httpx.get(f"{url}/readyz").json()["query_encoder"] == label
@@ -65,7 +66,7 @@ def test_a_damaged_int8_encoder_falls_back_and_readyz_says_so(
     settings, _ = cli_index
     shutil.copytree(settings.index_dir, tmp_path / "index")
     copy = settings.replace(index_dir=tmp_path / "index")
-    (int8,) = (tmp_path / "index" / "models").glob("*/model.int8.onnx")
+    (int8,) = (tmp_path / "index" / "models").glob(f"*/{INT8_NAME}")
     data = bytearray(int8.read_bytes())
     data[len(data) // 2] ^= 0x01
     int8.write_bytes(bytes(data))

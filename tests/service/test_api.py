@@ -28,7 +28,9 @@ def test_search_answers_the_contract(base: str, fake_essay_settings: Settings) -
     assert r.status_code == 200
     body = r.json()
     assert body["query"] == "How long did the Paris Commune last" and body["k"] == 5
-    assert body["mode"] == "hybrid" and body["low_confidence"] is False
+    # Whether it is flagged depends on the model (the fake's cosines are not the model's): tested with
+    # the real model in tests/indexer/test_search.py; here only its type.
+    assert body["mode"] == "hybrid" and isinstance(body["low_confidence"], bool)
     assert set(body["index"]) == {"generation", "model", "passages"}
     assert body["took_ms"] >= 0 and len(body["results"]) == 5
     document = (fake_essay_settings.corpus_dir / ESSAY).read_text()
