@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
-from evaluation.calibration import fit
-from indexer.ranking import AnswerSignals, unanswerable_score
+from evaluation.calibration import fit, signals
+from evaluation.questions import load_lines, load_questions
+from evaluation.suite import QuestionSets, served_searcher
+from indexer.embedding import SentenceTransformerEmbedder
+from indexer.ranking import UNANSWERABLE_WEIGHTS, AnswerSignals, Ranking, unanswerable_score
+from service.settings import Settings
+from tests.corpus import DEV_QUESTIONS
 
 
 def _signals(rng: random.Random, answered: bool) -> AnswerSignals:
@@ -44,3 +50,18 @@ def test_the_threshold_flags_no_fitted_answered_question_and_most_unanswered_one
 def test_calibration_needs_both_kinds_of_question() -> None:
     with pytest.raises(ValueError, match="answered and unanswered"):
         fit([], [AnswerSignals(0.1, 0.1, 0.5, True, True)])
+
+
+def test_the_shipped_weights_are_what_calibration_fits_today(
+    cli_index: tuple[Settings, str], embedder: SentenceTransformerEmbedder
+) -> None:
+    """UNANSWERABLE_WEIGHTS and the default threshold are `make calibrate`'s output on the served essay: a
+    change to the signals that is not followed by a new calibration fails here (tolerances cover the
+    small differences of int8 kernels between CPUs)."""
+    searcher, _ = served_searcher(cli_index[0], embedder)
+    sets = QuestionSets(DEV_QUESTIONS.parent)
+    answered = [q.question for label, path in sets.in_domain if label != "test" for q in load_questions(path)]
+    off_topic = dict(sets.off_topic)["tuning"]
+    cal = fit(signals(searcher, answered), signals(searcher, load_lines(off_topic)))
+    assert np.allclose(cal.weights, UNANSWERABLE_WEIGHTS, atol=0.1), cal.render()
+    assert abs(cal.threshold - Ranking().low_confidence_above) <= 0.05, cal.render()
