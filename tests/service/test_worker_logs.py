@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from indexer.query_encoder import INT8_NAME
 from service.harness import served_process, wait_until
 from service.settings import Settings
 
@@ -25,6 +26,5 @@ def test_every_worker_logs_with_its_process_id(cli_index: tuple[Settings, str], 
 
         pids = wait_until(lambda: len(serving_pids()) == 2 and serving_pids(), timeout=120)
         assert str(served.process.pid) not in pids  # the workers, not the supervising parent
-        assert re.search(
-            r"\[\d+\] service\.reload: query encoder: onnxruntime model\.int8\.onnx", log.read_text()
-        )
+        encoder = re.escape(f"query encoder: onnxruntime {INT8_NAME}")
+        assert re.search(rf"\[\d+\] service\.reload: {encoder}", log.read_text())
