@@ -104,9 +104,18 @@ _WORD_OR_NUMBER = re.compile(r"[A-Za-z][\w'’-]*|\d+")
 
 
 def names_and_numbers(query: str) -> list[str]:
-    """Terms of the question's capitalised words (after the first word) and numbers: names and dates."""
+    """Terms of the question's capitalised words (after the first word) and numbers: names and dates. Of a
+    hyphenated word only the capitalised parts are names ("Soviet-era": Soviet; "Franco-Prussian": both)."""
     words = _WORD_OR_NUMBER.findall(query)
-    return [t for i, w in enumerate(words) if w[0].isdigit() or (i and w[0].isupper()) for t in tokenize(w)]
+    names = [w for i, w in enumerate(words) if w[0].isdigit() or (i and w[0].isupper())]
+    parts = [p for w in names for p in re.split(r"[-‐‑]", w) if p and (p[0].isdigit() or p[0].isupper())]
+    return [t for p in parts for t in tokenize(p)]
+
+
+def known_name(term: str, idf: Callable[[str], float]) -> bool:
+    """The corpus has the name, or a name it is formed from: "prussian" from "prussia", "leninist" from
+    "lenin" (a known term of at least five letters that the name starts with)."""
+    return idf(term) > 0 or any(idf(term[:n]) > 0 for n in range(5, len(term)))
 
 
 # What kind of answer a question asks for, when its form says so: dates for "when", numbers for "how many".
@@ -155,7 +164,7 @@ def answer_signals(
         best_sentence_cosine=closest.cosine,
         coverage=max(sum(weight[t] for t in h.terms) for h in highlights) / total,
         unknown=sum(w for t, w in weight.items() if idf(t) == 0) / total,
-        unknown_name=any(idf(t) == 0 for t in names_and_numbers(query)),
+        unknown_name=not all(known_name(t, idf) for t in names_and_numbers(query)),
         missing_answer_type=not holds_answer_type(expected_answer(query), closest.closest),
     )
 

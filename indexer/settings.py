@@ -96,7 +96,7 @@ class IndexSettings(EnvModel):
         0.3, ge=0, le=5, description="Weight of the question's terms when choosing the sentence to highlight"
     )
     low_confidence_above: float = Field(
-        -0.08, ge=-20, le=20, description="Unanswerable score above which an answer is flagged low_confidence"
+        -0.03, ge=-20, le=20, description="Unanswerable score above which an answer is flagged low_confidence"
     )
     query_encoder: Literal["auto", "int8", "onnx", "torch"] = Field(
         "auto",

@@ -10,7 +10,7 @@ import pytest
 from indexer.embedding import SentenceTransformerEmbedder
 from indexer.lexical import tokenize
 from indexer.ranking import AnswerSignals, Ranking, unanswerable_score
-from indexer.search import Searcher, expected_answer, holds_answer_type, names_and_numbers
+from indexer.search import Searcher, expected_answer, holds_answer_type, known_name, names_and_numbers
 from indexer.store import Generation
 
 QUESTIONS = [
@@ -146,6 +146,16 @@ def test_names_and_numbers_are_the_capitalised_words_after_the_first_and_the_dig
     assert names_and_numbers("When did Fidel Castro take power in 1959?") == ["fidel", "castro", "1959"]
     assert names_and_numbers("What did the K. Venu group argue?") == ["k", "venu"]
     assert names_and_numbers("who wrote it") == []
+    assert names_and_numbers("What did the Soviet-era state do?") == ["soviet"]
+    assert names_and_numbers("What ended the Franco-Prussian war?") == ["franco", "prussian"]
+
+
+def test_a_name_formed_from_a_known_name_is_known() -> None:
+    vocabulary = {"prussia": 2.0, "lenin": 1.0, "marx": 1.5}
+    idf = lambda term: vocabulary.get(term, 0.0)  # noqa: E731
+    assert known_name("prussia", idf) and known_name("prussian", idf) and known_name("leninist", idf)
+    assert not known_name("kropotkin", idf)
+    assert not known_name("marxist", idf), "four letters are too few to tell a name from a word"
 
 
 def test_large_corpus_index_is_approximate_but_doc_filter_stays_exact() -> None:
