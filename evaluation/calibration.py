@@ -50,7 +50,8 @@ def fit(answered: Sequence[AnswerSignals], unanswered: Sequence[AnswerSignals]) 
         raise ValueError("calibration needs answered and unanswered questions")
     x = np.asarray([s.vector() for s in (*answered, *unanswered)], dtype=np.float64)
     y = np.asarray([0] * len(answered) + [1] * len(unanswered))
-    # C=10: little shrinkage; the five signals are few against 165 questions.
+    # C=1 (scikit-learn's default) by 5-fold cross-validation on the tuning sets: 0.3 did the same, and
+    # 100 flagged more in-domain questions.
     model = LogisticRegression(C=1.0, max_iter=1000).fit(x, y)
     weights = (round(float(model.intercept_[0]), 3), *(round(float(c), 3) for c in model.coef_[0]))
     highest = max(unanswerable_score(s, weights) for s in answered)

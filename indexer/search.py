@@ -135,7 +135,7 @@ _NUMBER = re.compile(
 
 
 def expected_answer(query: str) -> str | None:
-    """ "date" for when-questions, "number" for how-many ones, else None (any sentence may answer)."""
+    """Which answer the question's form asks for: "date" (when), "number" (how many), else None."""
     if _ASKS_DATE.search(query):
         return "date"
     if _ASKS_NUMBER.search(query):
