@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from typing import Any, cast
 
@@ -96,6 +97,8 @@ def run_search(
         "k": k,
         "mode": result.mode,
         "low_confidence": result.low_confidence,
+        # The score behind low_confidence, for callers who want their own threshold (null: no results).
+        "unanswerable_score": round(result.doubt, 3) if math.isfinite(result.doubt) else None,
         "results": [hit_json(h, gen.documents) for h in result.hits],
         "index": {
             "generation": gen.name,

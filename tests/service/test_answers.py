@@ -13,6 +13,7 @@ import pytest
 
 from indexer.embedding import SentenceTransformerEmbedder
 from indexer.query_encoder import INT8_NAME
+from indexer.ranking import Ranking
 from service.app import create_app
 from service.harness import live_server
 from service.settings import Settings
@@ -28,6 +29,7 @@ def test_the_answer_comes_first(base: str) -> None:
     body = httpx.get(f"{base}/api/search", params={"q": "How long did the Paris Commune last", "k": 5}).json()
     assert any("For 76 days" in res["text"] for res in body["results"][:3])
     assert body["low_confidence"] is False
+    assert body["unanswerable_score"] <= Ranking().low_confidence_above
 
 
 @pytest.mark.parametrize("mode", ["dense", "lexical", "hybrid"])
@@ -42,6 +44,19 @@ def test_every_mode_finds_versailles(base: str, mode: str) -> None:
 def test_off_topic_question_is_flagged_but_still_answered(base: str) -> None:
     body = httpx.get(f"{base}/api/search", params={"q": "What is the boiling point of water?"}).json()
     assert body["low_confidence"] is True and len(body["results"]) == 5
+    assert body["unanswerable_score"] > Ranking().low_confidence_above
+
+
+def test_the_unanswerable_score_orders_questions_for_a_caller_s_own_threshold(base: str) -> None:
+    """A caller who wants more or fewer flags compares `unanswerable_score` with a threshold of its own:
+    questions the essay answers score below those it does not, near its subject or far from it."""
+
+    def score(q: str) -> float:
+        return float(httpx.get(f"{base}/api/search", params={"q": q}).json()["unanswerable_score"])
+
+    answered = [score(q) for q in ("How long did the Paris Commune last?", "Who wrote the essay?")]
+    unanswered = [score(q) for q in ("Who led the Taiping Rebellion?", "How do I bake sourdough bread?")]
+    assert max(answered) < min(unanswered)
 
 
 def test_service_embeds_queries_with_the_onnx_export(cli_index: tuple[Settings, str]) -> None:

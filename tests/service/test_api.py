@@ -31,6 +31,8 @@ def test_search_answers_the_contract(base: str, fake_essay_settings: Settings) -
     # Whether it is flagged depends on the model (the fake's cosines are not the model's): tested with
     # the real model in tests/indexer/test_search.py; here only its type.
     assert body["mode"] == "hybrid" and isinstance(body["low_confidence"], bool)
+    threshold = fake_essay_settings.ranking().low_confidence_above
+    assert body["low_confidence"] == (body["unanswerable_score"] > threshold)
     assert set(body["index"]) == {"generation", "model", "passages"}
     assert body["took_ms"] >= 0 and len(body["results"]) == 5
     document = (fake_essay_settings.corpus_dir / ESSAY).read_text()
