@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -20,3 +22,16 @@ ARGS = [
 def launch(playwright: Any) -> Any:
     """Headless Chromium that sends nothing anywhere but the pages it is pointed at."""
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+
+
+@contextmanager
+def browser_page(java_script: bool = True) -> Iterator[Any]:
+    """A fresh page in its own headless Chromium, closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            yield browser.new_context(java_script_enabled=java_script).new_page()
+        finally:
+            browser.close()

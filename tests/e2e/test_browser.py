@@ -11,7 +11,7 @@ from indexer.embedding import SentenceTransformerEmbedder
 from service.app import create_app
 from service.harness import live_server
 from service.settings import Settings
-from tests.e2e.browser import launch
+from tests.e2e.browser import browser_page
 
 pytestmark = pytest.mark.browser
 
@@ -24,11 +24,7 @@ def base(essay_settings: Settings, embedder: SentenceTransformerEmbedder) -> Ite
 
 @pytest.fixture()
 def page(base: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
-        pg = browser.new_page()
+    with browser_page() as pg:
         pg.console_errors = []  # type: ignore[attr-defined]
         pg.dialogs = []  # type: ignore[attr-defined]
         pg.on("console", lambda m: m.type == "error" and pg.console_errors.append(m.text))
@@ -40,7 +36,6 @@ def page(base: str) -> Iterator[Any]:
 
         pg.on("dialog", on_dialog)
         yield pg
-        browser.close()
 
 
 def test_ask_see_marked_results_and_follow_one_to_its_context(page: Any, base: str) -> None:

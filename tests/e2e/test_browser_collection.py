@@ -15,7 +15,7 @@ from service.app import create_app
 from service.harness import live_server
 from service.settings import Settings
 from tests.corpus import copy_seeds
-from tests.e2e.browser import launch
+from tests.e2e.browser import browser_page
 from tests.fakes import FakeEmbedder
 
 pytestmark = pytest.mark.browser
@@ -37,13 +37,8 @@ def base(tmp_path_factory: pytest.TempPathFactory, fake: FakeEmbedder) -> Iterat
 
 @pytest.fixture()
 def page(base: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
-        context = browser.new_context(java_script_enabled=False)
-        yield context.new_page()
-        browser.close()
+    with browser_page(java_script=False) as pg:
+        yield pg
 
 
 def test_the_start_page_lists_documents_and_examples(page: Any, base: str) -> None:
