@@ -61,16 +61,24 @@ def score_meaning(mode: str, ranking: Ranking) -> str:
 
 
 MAX_LISTED = 50  # documents listed on the start page; a larger collection says how many more
+# Above this many documents the filter is a text field for the file name: a <select> of thousands of
+# titles is unusable and would weigh on every page, since each page carries the form.
+MAX_CHOICES = 200
 
 
 def collection(holder: Any) -> dict[str, Any] | None:
-    """What the served generation holds, for the start page and the document filter (None before one)."""
+    """What the served generation holds, for the start page and the document filter (None before one).
+    Only the documents a page shows are looked up, however large the collection."""
     searcher = holder.searcher
     if searcher is None:
         return None
     manifest = searcher.generation.manifest
-    docs = []
+    count = len(searcher.generation.documents)
+    wanted = MAX_CHOICES if count <= MAX_CHOICES else MAX_LISTED
+    docs: list[dict[str, Any]] = []
     for entry in manifest.get("documents", []):
+        if len(docs) >= wanted:
+            break
         doc_id = str(entry["doc_id"])
         info = searcher.generation.documents.info(doc_id)
         if info is None:
@@ -86,8 +94,9 @@ def collection(holder: Any) -> dict[str, Any] | None:
             }
         )
     return {
-        "documents": docs,
+        "count": count,
         "listed": docs[:MAX_LISTED],
+        "choices": docs if count <= MAX_CHOICES else None,  # None: the filter is a text field
         "created": manifest.get("created", ""),
         "generation": searcher.name,
         "passages": len(searcher.generation.passages),

@@ -17,6 +17,7 @@ from indexer.build import BuildError, build
 from service.app import create_app
 from service.harness import live_server
 from service.settings import Settings
+from service.web import MAX_CHOICES, MAX_LISTED
 from tests.corpus import ESSAY, SEEDS
 from tests.fakes import CountingEmbedder, FakeEmbedder
 
@@ -137,6 +138,32 @@ def test_a_search_can_be_limited_to_one_document_without_javascript(base: str) -
     assert everything.status_code == 200 and "essay.epub" in everything.text
     unknown = httpx.get(f"{base}/", params={"q": "the Paris Commune", "doc": "nope.pdf"})
     assert unknown.status_code == 422 and "is not a document in the index" in unknown.text
+
+
+def test_a_large_collection_is_filtered_by_file_name_and_its_pages_stay_small(
+    tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    n = MAX_CHOICES + 1
+    for i in range(n):
+        (corpus / f"note-{i:03}.txt").write_text(f"Note {i}: the council of district {i} met on Monday.\n")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", query_encoder="torch")
+    build(settings, lambda: fake, info=fake.info, progress=False)
+    with live_server(create_app(settings, fake)) as base:
+        home = httpx.get(f"{base}/").text
+        # No <select> of every title on every page: a text field for the file name instead.
+        assert "<select" not in home and '<input id="doc" name="doc" type="text" value=""' in home
+        assert f"{n} documents" in home and f"and {n - MAX_LISTED} more" in home
+        assert home.count('<tr><td><a href="/documents/') == MAX_LISTED
+        assert "note-199.txt" not in home
+        page = httpx.get(f"{base}/", params={"q": "council of district", "doc": "note-150.txt"})
+        assert page.status_code == 200 and 'name="doc" type="text" value="note-150.txt"' in page.text
+        found = re.findall(r'class="docid">([^<]+)<', page.text)
+        assert found and set(found) == {"note-150.txt"}
+        assert "note-199.txt" not in page.text
+        unknown = httpx.get(f"{base}/", params={"q": "council", "doc": "note-999.txt"})
+        assert unknown.status_code == 422 and "is not a document in the index" in unknown.text
 
 
 def test_the_document_view_shows_pdf_pages_and_where_the_passage_is(base: str) -> None:
