@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from indexer.readers.html import write_blocks
 from indexer.readers.model import Extracted, ReaderError, TextBuilder
 from indexer.readers.text import decode
 
 _FRONT_MATTER = re.compile(r"\A(?:---|\+\+\+)[ \t]*\n.*?\n(?:---|\+\+\+|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
-_TAGS = re.compile(r"<[^>]+>")
+# Of raw HTML blocks, what a reader of the rendered page does not see.
+_UNSEEN = "script, style, noscript, template, head"
 
 
 def _version() -> str:
@@ -30,6 +32,17 @@ def _inline(token: Any) -> str:
         elif child.type == "image":
             out.append(_inline(child))
     return "".join(out)
+
+
+def _html_block(html: str, builder: TextBuilder) -> None:
+    """A raw HTML block as the HTML reader reads a page: entities decoded, comments, scripts and styles
+    left out, block elements as paragraphs, h1-h6 as headings."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(html)
+    for node in tree.css(_UNSEEN):
+        node.decompose()
+    write_blocks(tree.body or tree.root, builder)
 
 
 def read(raw: bytes, name: str) -> Extracted:
@@ -65,7 +78,7 @@ def read(raw: bytes, name: str) -> Extracted:
         elif token.type in ("fence", "code_block"):
             builder.paragraph(token.content)
         elif token.type == "html_block":
-            builder.paragraph(_TAGS.sub("", token.content))
+            _html_block(token.content, builder)
         elif token.type in ("th_open", "td_open", "th_close", "td_close"):
             in_cell = token.type.endswith("_open")
         elif token.type == "tr_close":

@@ -97,6 +97,17 @@ def test_markdown_front_matter_and_markup_are_left_out() -> None:
     assert extracted.headings == (0,)
 
 
+def test_markdown_raw_html_blocks_read_as_a_browser_shows_them() -> None:
+    source = (
+        b'# Notes\n\n<div class="box">\n<p>Rents &amp; wages were fixed.</p>\n'
+        b"<script>var token = 1;</script>\n<style>.box{color:red}</style>\n<h2>Later</h2>\n</div>\n\n"
+        b"<!-- an editor's comment -->\n\nEnd.\n"
+    )
+    extracted = read_bytes(source, "notes.md")
+    assert extracted.text == "Notes\n\nRents & wages were fixed.\n\nLater\n\nEnd."
+    assert extracted.headings == (0, extracted.text.index("Later"))
+
+
 def test_docx_heading_styles_are_headings_and_core_title_is_the_title() -> None:
     import docx
 
