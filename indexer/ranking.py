@@ -23,6 +23,7 @@ class Ranking:
     candidates: int = 50  # per retriever, before fusion
     sentence_weight: float = 0.0  # rerank: weight of the best sentence's similarity
     highlight_lexical: float = 0.3  # highlight: weight of the question's terms in a sentence (see search)
+    highlight_duration: float = 0.3  # highlight: bonus for holding a length of time, asked how long
     # Above this unanswerable_score nothing answers closely: the highest score of the 89 dev and tuning
     # questions, rounded up, so that none of them is flagged (`python -m evaluation calibrate`).
     low_confidence_above: float = -0.03

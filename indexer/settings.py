@@ -95,6 +95,13 @@ class IndexSettings(EnvModel):
     highlight_lexical: float = Field(
         0.3, ge=0, le=5, description="Weight of the question's terms when choosing the sentence to highlight"
     )
+    highlight_duration: float = Field(
+        0.3,
+        ge=0,
+        le=5,
+        description="Bonus of a sentence holding a length of time, when choosing the sentence to highlight "
+        "for a question that asks how long",
+    )
     low_confidence_above: float = Field(
         -0.03, ge=-20, le=20, description="Unanswerable score above which an answer is flagged low_confidence"
     )
@@ -124,5 +131,6 @@ class IndexSettings(EnvModel):
             candidates=self.candidates,
             sentence_weight=self.sentence_weight,
             highlight_lexical=self.highlight_lexical,
+            highlight_duration=self.highlight_duration,
             low_confidence_above=self.low_confidence_above,
         )

@@ -10,7 +10,7 @@ import pytest
 from indexer.embedding import SentenceTransformerEmbedder
 from indexer.lexical import tokenize
 from indexer.ranking import AnswerSignals, Ranking, unanswerable_score
-from indexer.search import Searcher, expected_answer, holds_answer_type, known_name, names_and_numbers
+from indexer.search import Hit, Searcher, expected_answer, holds_answer_type, known_name, names_and_numbers
 from indexer.store import Generation
 
 QUESTIONS = [
@@ -52,26 +52,53 @@ def test_doc_filter_searches_only_that_document(
     assert hits and all(h.passage.doc_id == doc for h in hits)
 
 
+def _oracle_highlight(
+    generation: Generation, embedder: SentenceTransformerEmbedder, question: str, hit: Hit, ranking: Ranking
+) -> tuple[int, int]:
+    """The sentence the README describes: each sentence embedded afresh, plus its share of the question's
+    idf-weighted terms, plus the bonus for a length of time when the question asks how long."""
+    terms = set(tokenize(question))
+    q = embedder.embed([question])[0]
+    text, spans = hit.passage.text, hit.passage.sentences
+    cosines = embedder.embed([text[s:e] for s, e in spans]) @ q
+    held = np.array(
+        [sum(generation.lexical.idf(t) for t in terms & set(tokenize(text[s:e]))) for s, e in spans]
+    )
+    scores = cosines + (ranking.highlight_lexical * held / held.max() if held.max() > 0 else 0)
+    if expected_answer(question) == "duration":
+        scores = scores + ranking.highlight_duration * np.array(
+            [holds_answer_type("duration", text[s:e]) for s, e in spans]
+        )
+    return tuple(spans[int(np.argmax(scores))])
+
+
 @pytest.mark.parametrize("weight", [0.0, 0.3])
 def test_highlight_is_the_sentence_of_best_cosine_plus_weighted_question_terms(
     essay_generation: Generation, embedder: SentenceTransformerEmbedder, weight: float
 ) -> None:
-    """Oracle: each sentence embedded afresh, its question terms weighed by idf, as the README says."""
     question = "Was education free under the Commune?"
-    searcher = Searcher(essay_generation, embedder, Ranking(highlight_lexical=weight))
-    terms = set(tokenize(question))
-    q = embedder.embed([question])[0]
+    ranking = Ranking(highlight_lexical=weight)
+    searcher = Searcher(essay_generation, embedder, ranking)
     for hit in searcher.search(question, 5).hits:
-        text, spans = hit.passage.text, hit.passage.sentences
-        cosines = embedder.embed([text[s:e] for s, e in spans]) @ q
-        held = np.array(
-            [sum(essay_generation.lexical.idf(t) for t in terms & set(tokenize(text[s:e]))) for s, e in spans]
-        )
-        scores = cosines + (weight * held / held.max() if held.max() > 0 else 0)
-        assert hit.highlight == tuple(spans[int(np.argmax(scores))])
-    top = searcher.search("Was education free under the Commune?", 1).hits[0]
+        assert hit.highlight == _oracle_highlight(essay_generation, embedder, question, hit, ranking)
+    top = searcher.search(question, 1).hits[0]
     s, e = top.highlight
     assert "Schooling was made free" in top.passage.text[s:e]
+
+
+@pytest.mark.parametrize("bonus", [0.0, 0.3])
+def test_a_how_long_question_highlights_the_sentence_holding_a_length_of_time(
+    essay_generation: Generation, embedder: SentenceTransformerEmbedder, bonus: float
+) -> None:
+    question = "How long did the Paris Commune last?"
+    ranking = Ranking(highlight_duration=bonus)
+    searcher = Searcher(essay_generation, embedder, ranking)
+    hits = searcher.search(question, 5).hits
+    for hit in hits:
+        assert hit.highlight == _oracle_highlight(essay_generation, embedder, question, hit, ranking)
+    answer = next(h for h in hits if "For 76 days" in h.passage.text)
+    s, e = answer.highlight
+    assert answer.passage.text[s:e].startswith("For 76 days") == (bonus > 0)
 
 
 def test_hybrid_ranking_equals_numpy_score_fusion(
@@ -131,7 +158,8 @@ def test_the_unanswerable_score_rises_with_unknown_names_and_falls_with_closer_a
 def test_the_form_of_a_question_says_which_answers_it_wants() -> None:
     assert expected_answer("When did Stalin die?") == "date"
     assert expected_answer("In what year was the essay published?") == "date"
-    assert expected_answer("How long did the Paris Commune last?") == "number"
+    assert expected_answer("How long did the Paris Commune last?") == "duration"
+    assert expected_answer("How many Communards were killed?") == "number"
     assert expected_answer("What was the population of Paris in 1871?") == "number"
     assert expected_answer("Why did the Commune fail?") is None
     assert holds_answer_type("date", "For 76 days, between March 26 and May 30, the workers held Paris.")
@@ -139,6 +167,13 @@ def test_the_form_of_a_question_says_which_answers_it_wants() -> None:
     assert not holds_answer_type("date", "Lenin recognized the need for an adjustment.")
     assert holds_answer_type("number", "Only a small minority among the many trends.")
     assert not holds_answer_type("number", "The Soviets were the creation of the masses.")
+    assert holds_answer_type("duration", "For 76 days the workers held Paris.")
+    assert holds_answer_type(
+        "duration", "It lasted from March 1871 until May 1871."
+    )  # the dates it runs between
+    assert holds_answer_type("duration", "After two full years in power Lenin spoke.")
+    assert not holds_answer_type("duration", "On March 26, a council declared the Paris Commune.")
+    assert not holds_answer_type("duration", "The Soviets were the creation of the masses.")
     assert holds_answer_type(None, "Any sentence at all.")
 
 
