@@ -21,11 +21,24 @@ def _version() -> str:
     return f"markdown-it-py {markdown_it.__version__}"
 
 
+_UNSEEN_OPEN = re.compile(r"<(script|style|noscript|template)\b", re.IGNORECASE)
+_UNSEEN_CLOSE = re.compile(r"</(script|style|noscript|template)\s*>", re.IGNORECASE)
+
+
 def _inline(token: Any) -> str:
-    """The text a reader sees: emphasis, links and code marks dropped, images by their alt text."""
+    """The text a reader sees: emphasis, links and code marks dropped, images by their alt text, and no
+    script or style text between inline HTML tags."""
     out: list[str] = []
+    hidden = False
     for child in token.children or []:
-        if child.type in ("text", "code_inline"):
+        if child.type == "html_inline":
+            if _UNSEEN_OPEN.match(child.content):
+                hidden = True
+            elif _UNSEEN_CLOSE.match(child.content):
+                hidden = False
+        elif hidden:
+            continue
+        elif child.type in ("text", "code_inline"):
             out.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             out.append("\n")

@@ -106,6 +106,8 @@ def test_markdown_raw_html_blocks_read_as_a_browser_shows_them() -> None:
     extracted = read_bytes(source, "notes.md")
     assert extracted.text == "Notes\n\nRents & wages were fixed.\n\nLater\n\nEnd."
     assert extracted.headings == (0, extracted.text.index("Later"))
+    inline = read_bytes(b"Before <script>var token = 1;</script>after <span>kept</span> end.\n", "a.md")
+    assert inline.text == "Before after kept end."
 
 
 def test_docx_heading_styles_are_headings_and_core_title_is_the_title() -> None:
