@@ -274,7 +274,7 @@ class Searcher:
         terms = set(tokenize(query))
         # Only "how long" questions steer the highlight by answer kind: a "when" question is often
         # answered relative to an event ("before this Congress") where citations hold years, and on the
-        # tuning sets a date or number bonus changed nothing (docs/evaluation.md).
+        # tuning sets a date or number bonus changed nothing (README, Quality).
         kind = "duration" if expected_answer(query) == "duration" else None
         marks: list[Highlight] = []
         for i in order:

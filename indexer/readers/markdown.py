@@ -11,18 +11,16 @@ from indexer.readers.model import Extracted, ReaderError, TextBuilder
 from indexer.readers.text import decode
 
 _FRONT_MATTER = re.compile(r"\A(?:---|\+\+\+)[ \t]*\n.*?\n(?:---|\+\+\+|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
-# Of raw HTML blocks, what a reader of the rendered page does not see.
+# What a reader of the rendered page does not see: in raw HTML blocks (selectors), between inline tags.
 _UNSEEN = "script, style, noscript, template, head"
+_UNSEEN_OPEN = re.compile(r"<(script|style|noscript|template)\b", re.IGNORECASE)
+_UNSEEN_CLOSE = re.compile(r"</(script|style|noscript|template)\s*>", re.IGNORECASE)
 
 
 def _version() -> str:
     import markdown_it
 
     return f"markdown-it-py {markdown_it.__version__}"
-
-
-_UNSEEN_OPEN = re.compile(r"<(script|style|noscript|template)\b", re.IGNORECASE)
-_UNSEEN_CLOSE = re.compile(r"</(script|style|noscript|template)\s*>", re.IGNORECASE)
 
 
 def _inline(token: Any) -> str:

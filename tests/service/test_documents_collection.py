@@ -162,8 +162,9 @@ def test_a_large_collection_is_filtered_by_file_name_and_its_pages_stay_small(
         found = re.findall(r'class="docid">([^<]+)<', page.text)
         assert found and set(found) == {"note-150.txt"}
         assert "note-199.txt" not in page.text
-        unknown = httpx.get(f"{base}/", params={"q": "council", "doc": "note-999.txt"})
+        unknown = httpx.get(f"{base}/", params={"q": "council", "doc": 'x"><b>bold</b>'})
         assert unknown.status_code == 422 and "is not a document in the index" in unknown.text
+        assert "<b>bold" not in unknown.text and 'value="x&#34;&gt;&lt;b&gt;bold' in unknown.text
 
 
 def test_the_document_view_shows_pdf_pages_and_where_the_passage_is(base: str) -> None:
