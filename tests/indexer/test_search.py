@@ -143,6 +143,7 @@ def test_low_confidence_flags_off_topic_questions_only(
     assert searcher.search("When did Fidel Castro take power in Cuba?", 5).low_confidence, "near the domain"
     assert not searcher.search("How long did the Paris Commune last?", 5).low_confidence
     assert not searcher.search("HCPSU", 5).low_confidence, "an exact rare term is a close answer"
+    assert searcher.search("the and of it", 5).low_confidence, "stop words only: nothing to look up"
 
 
 def test_the_unanswerable_score_rises_with_unknown_names_and_falls_with_closer_answers() -> None:
