@@ -190,7 +190,7 @@ def answer_signals(
     return AnswerSignals(
         best_sentence_cosine=closest.cosine,
         coverage=max(sum(weight[t] for t in h.terms) for h in highlights) / total,
-        # A question of stop words only ("what is it") has nothing to look up: none of it is known.
+        # A question of stop words only ("the and of it") has nothing to look up: none of it is known.
         unknown=sum(w for t, w in weight.items() if idf(t) == 0) / total if terms else 1.0,
         unknown_name=not all(known_name(t, idf) for t in names_and_numbers(query)),
         missing_answer_type=not holds_answer_type(_as_calibrated(expected_answer(query)), closest.closest),

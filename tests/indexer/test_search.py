@@ -72,16 +72,23 @@ def _oracle_highlight(
     return tuple(spans[int(np.argmax(scores))])
 
 
+def _highlights_as_the_oracle(
+    generation: Generation, embedder: SentenceTransformerEmbedder, question: str, ranking: Ranking
+) -> list[Hit]:
+    """The first five hits for `question`, each checked to highlight the oracle's sentence."""
+    hits = Searcher(generation, embedder, ranking).search(question, 5).hits
+    for hit in hits:
+        assert hit.highlight == _oracle_highlight(generation, embedder, question, hit, ranking)
+    return hits
+
+
 @pytest.mark.parametrize("weight", [0.0, 0.3])
 def test_highlight_is_the_sentence_of_best_cosine_plus_weighted_question_terms(
     essay_generation: Generation, embedder: SentenceTransformerEmbedder, weight: float
 ) -> None:
-    question = "Was education free under the Commune?"
-    ranking = Ranking(highlight_lexical=weight)
-    searcher = Searcher(essay_generation, embedder, ranking)
-    for hit in searcher.search(question, 5).hits:
-        assert hit.highlight == _oracle_highlight(essay_generation, embedder, question, hit, ranking)
-    top = searcher.search(question, 1).hits[0]
+    top = _highlights_as_the_oracle(
+        essay_generation, embedder, "Was education free under the Commune?", Ranking(highlight_lexical=weight)
+    )[0]
     s, e = top.highlight
     assert "Schooling was made free" in top.passage.text[s:e]
 
@@ -90,12 +97,9 @@ def test_highlight_is_the_sentence_of_best_cosine_plus_weighted_question_terms(
 def test_a_how_long_question_highlights_the_sentence_holding_a_length_of_time(
     essay_generation: Generation, embedder: SentenceTransformerEmbedder, bonus: float
 ) -> None:
-    question = "How long did the Paris Commune last?"
-    ranking = Ranking(highlight_duration=bonus)
-    searcher = Searcher(essay_generation, embedder, ranking)
-    hits = searcher.search(question, 5).hits
-    for hit in hits:
-        assert hit.highlight == _oracle_highlight(essay_generation, embedder, question, hit, ranking)
+    hits = _highlights_as_the_oracle(
+        essay_generation, embedder, "How long did the Paris Commune last?", Ranking(highlight_duration=bonus)
+    )
     answer = next(h for h in hits if "For 76 days" in h.passage.text)
     s, e = answer.highlight
     assert answer.passage.text[s:e].startswith("For 76 days") == (bonus > 0)
