@@ -136,16 +136,13 @@ _ASKS_NUMBER = re.compile(
 )
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DATE = re.compile(rf"\b(\d{{3,4}}s?|{_MONTHS}|century|decade)\b", re.I)
-_COUNT = (
-    r"\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"several|few|many"
-)
+_NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
+_COUNT = rf"\d+|an?|{_NUMBER_WORDS}|several|few|many"
 _UNIT = r"seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|century|centuries"
 # A length of time: "76 days", "two full years", "a few months".
 _DURATION = re.compile(rf"\b({_COUNT})\s+(?:[a-z]+\s+)?({_UNIT})\b", re.I)
 _NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"hundreds?|thousands?|millions?|dozens?|half|majority|minority|few|several|many)\b",
+    rf"\d|\b({_NUMBER_WORDS}|hundreds?|thousands?|millions?|dozens?|half|majority|minority|few|several|many)\b",
     re.I,
 )
 
