@@ -177,9 +177,15 @@ def _as_calibrated(kind: str | None) -> str | None:
 
 
 def answer_signals(
-    query: str, terms: set[str], idf: Callable[[str], float], passages: int, highlights: list[Highlight]
+    query: str,
+    terms: set[str],
+    asked: str | None,
+    idf: Callable[[str], float],
+    passages: int,
+    highlights: list[Highlight],
 ) -> AnswerSignals:
-    """The signals of `unanswerable_score` from the highlights of the returned passages (see ranking)."""
+    """The signals of `unanswerable_score` from the highlights of the returned passages (see ranking);
+    `asked` is the question's `expected_answer`."""
     unknown_idf = math.log(1 + passages + 0.5)  # a term in no passage: rarer than any indexed one
     weight = {t: idf(t) or unknown_idf for t in terms}
     total = sum(weight.values()) or 1.0
@@ -190,7 +196,7 @@ def answer_signals(
         # A question of stop words only ("the and of it") has nothing to look up: none of it is known.
         unknown=sum(w for t, w in weight.items() if idf(t) == 0) / total if terms else 1.0,
         unknown_name=not all(known_name(t, idf) for t in names_and_numbers(query)),
-        missing_answer_type=not holds_answer_type(_as_calibrated(expected_answer(query)), closest.closest),
+        missing_answer_type=not holds_answer_type(_as_calibrated(asked), closest.closest),
     )
 
 
@@ -273,7 +279,8 @@ class Searcher:
         # Only "how long" questions steer the highlight by answer kind: a "when" question is often
         # answered relative to an event ("before this Congress") where citations hold years, and on the
         # tuning sets a date or number bonus changed nothing (README, Quality).
-        kind = "duration" if expected_answer(query) == "duration" else None
+        asked = expected_answer(query)
+        kind = "duration" if asked == "duration" else None
         marks: list[Highlight] = []
         for i in order:
             passage = gen.passages[candidates[i]]
@@ -303,7 +310,7 @@ class Searcher:
             )
         # Judged on the first five passages whatever k is, as calibrated.
         if marks:
-            signals = answer_signals(query, terms, gen.lexical.idf, len(gen.passages), marks[:5])
+            signals = answer_signals(query, terms, asked, gen.lexical.idf, len(gen.passages), marks[:5])
             doubt = unanswerable_score(signals, cfg.unanswerable_weights)
         else:
             signals, doubt = None, math.inf
