@@ -12,12 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from indexer import store
+from generation import store
+from generation.model import ModelInfo
+from generation.onnx_model import onnx_path
 from indexer.build import BuildSummary, build
-from indexer.embedding import ModelInfo
 from indexer.executors import LocalExecutor
-from indexer.query_encoder import onnx_path
-from indexer.settings import IndexSettings
+from indexer.settings import BuildSettings
 
 PARAGRAPHS_PER_DOCUMENT = 4_000
 
@@ -92,7 +92,7 @@ def build_million(corpus: Path, index: Path, info: ModelInfo, encoders_from: Pat
     target = onnx_path(index, info).parent
     if not target.exists():
         shutil.copytree(source, target)
-    settings = IndexSettings.from_env(
+    settings = BuildSettings.from_env(
         {}, corpus_dir=corpus, index_dir=index, passage_tokens=64, batch_size=1024, max_file_bytes=50_000_000
     )
     encoder = StandInEncoder(info)

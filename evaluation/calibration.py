@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from indexer.ranking import AnswerSignals, unanswerable_score
-from indexer.search import Searcher
+from query.confidence import AnswerSignals, unanswerable_score
+from query.searcher import Searcher
 
 
 @dataclass(frozen=True, slots=True)

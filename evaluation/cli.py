@@ -10,17 +10,20 @@ from pathlib import Path
 
 from evaluation.metrics import evaluate_questions
 from evaluation.questions import EvalFileError, load_questions
-from indexer import console, store
-from indexer.embedding import ModelError, SentenceTransformerEmbedder, model_info
-from indexer.settings import IndexSettings, SettingsError
+from evaluation.settings import EvalSettings
+from generation import store
+from generation.model import ModelError, model_info
+from generation.settings import SettingsError
+from generation.torch_model import SentenceTransformerEmbedder
+from indexer import console
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTIONS = REPO / "eval" / "questions"
 DEV_QUESTIONS = QUESTIONS / "seed-dev.jsonl"
 
 
-def cmd_questions(settings: IndexSettings, args: argparse.Namespace) -> int:
-    from indexer.search import Searcher
+def cmd_questions(settings: EvalSettings, args: argparse.Namespace) -> int:
+    from query.searcher import Searcher
 
     info = model_info(settings.model)
     generation = store.open_current(settings.index_dir, info.fingerprint, info.dim)
@@ -35,7 +38,7 @@ def cmd_questions(settings: IndexSettings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_suite(settings: IndexSettings, args: argparse.Namespace) -> int:
+def cmd_suite(settings: EvalSettings, args: argparse.Namespace) -> int:
     from evaluation.suite import QuestionSets, run_suite
 
     info = model_info(settings.model)
@@ -53,7 +56,7 @@ def cmd_suite(settings: IndexSettings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_calibrate(settings: IndexSettings, args: argparse.Namespace) -> int:
+def cmd_calibrate(settings: EvalSettings, args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from evaluation.calibration import fit, signals
@@ -116,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     console.configure(verbose=args.verbose)
     try:
-        return int(args.run(IndexSettings.from_env(os.environ), args))
+        return int(args.run(EvalSettings.from_env(os.environ), args))
     except (store.GenerationError, ModelError, SettingsError, EvalFileError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from evaluation.questions import Question, relevant_passages
-from indexer.records import StoredPassage
+from generation.records import StoredPassage
 
 DEV_METRICS = ("hit_rate@1", "hit_rate@5", "hit_rate@10", "mrr@10")
 METRIC_LABELS = {

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.records import StoredPassage
+from generation.records import StoredPassage
 
 _QUOTES = str.maketrans({c: '"' for c in "\"'`´‘’‚‛“”„‟″′«»"})
 

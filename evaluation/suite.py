@@ -14,13 +14,13 @@ from pathlib import Path
 
 from evaluation.metrics import METRIC_LABELS, evaluate_questions, ir_metrics
 from evaluation.questions import evidence_spans, highlight_holds_evidence, load_lines, load_questions
-from indexer import store
+from evaluation.settings import EvalSettings
+from generation import store
+from generation.model import Embedder
 from indexer.build import build
-from indexer.embedding import Embedder
-from indexer.query_encoder import choose_query_encoder
-from indexer.ranking import Ranking
-from indexer.search import Searcher
-from indexer.settings import IndexSettings
+from query.config import Ranking
+from query.encoders import choose_query_encoder
+from query.searcher import Searcher
 
 METRICS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")
 DEV_METRICS = ("hit_rate@1", "hit_rate@5", "hit_rate@10", "mrr@10", "ndcg@10")
@@ -59,7 +59,7 @@ def configurations(default: Ranking) -> list[Config]:
     return [Config(c.name + (" (default)" if c.ranking == default else ""), c.ranking) for c in configs]
 
 
-def served_searcher(settings: IndexSettings, embedder: Embedder) -> tuple[Searcher, str]:
+def served_searcher(settings: EvalSettings, embedder: Embedder) -> tuple[Searcher, str]:
     """A searcher over the current generation that encodes queries as the service does (by default the
     int8 ONNX graph, not the PyTorch model that built the index), and that encoder's label: every figure
     here is what a user of the API gets. `SEMSEARCH_QUERY_ENCODER=torch` ranks with `embedder` itself."""
@@ -199,7 +199,7 @@ def low_confidence_section(searcher: Searcher, sets: QuestionSets) -> list[str]:
 
 
 def run_suite(
-    settings: IndexSettings,
+    settings: EvalSettings,
     embedder_factory: Callable[[], Embedder],
     sets: QuestionSets,
     scifact: Path | None,

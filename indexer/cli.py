@@ -1,4 +1,5 @@
-"""Owns the indexer's command line: build, search, verify."""
+"""Owns the indexer's command line: build and verify (and, through the entry point, search), with one
+error report for all of them."""
 
 from __future__ import annotations
 
@@ -7,18 +8,21 @@ import json
 import logging
 import os
 import sys
-import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from indexer import console, store
+from generation import store
+from generation.model import Embedder, ModelError, model_info
+from generation.settings import SettingsError
+from indexer import console
 from indexer.build import BuildError, build
-from indexer.embedding import Embedder, ModelError, SentenceTransformerEmbedder, model_info
-from indexer.settings import IndexSettings, SettingsError
+from indexer.settings import BuildSettings
 
 log = logging.getLogger("indexer.cli")
+AddCommand = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 
-def cmd_build(settings: IndexSettings, args: argparse.Namespace) -> int:
+def cmd_build(args: argparse.Namespace) -> int:
+    settings = BuildSettings.from_env(os.environ)
     if args.skip_bad_files:
         settings = settings.replace(skip_bad_files=True)
     if args.executor:
@@ -27,6 +31,8 @@ def cmd_build(settings: IndexSettings, args: argparse.Namespace) -> int:
 
     def get_embedder() -> Embedder:  # loaded only when something must be embedded
         if not loaded:
+            from generation.torch_model import SentenceTransformerEmbedder
+
             loaded.append(SentenceTransformerEmbedder(model_info(settings.model), settings.threads))
         return loaded[0]
 
@@ -35,27 +41,8 @@ def cmd_build(settings: IndexSettings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_search(settings: IndexSettings, args: argparse.Namespace) -> int:
-    from indexer.search import Searcher
-
-    info = model_info(settings.model)
-    generation = store.open_current(settings.index_dir, info.fingerprint, info.dim)
-    searcher = Searcher(generation, SentenceTransformerEmbedder(info, settings.threads), settings.ranking())
-    result = searcher.search(args.question, args.k, args.doc, args.mode)
-    if result.low_confidence:
-        print("(low confidence: nothing in the corpus answers this closely; nearest passages follow)\n")
-    for hit in result.hits:
-        p = hit.passage
-        s, e = hit.highlight
-        marked = p.text[:s] + "[[" + p.text[s:e] + "]]" + p.text[e:]
-        print(f"{hit.rank}. {hit.score:.3f}  {p.passage_id}  ({p.heading or 'no heading'})")
-        print(textwrap.indent(textwrap.fill(marked, 100), "   "))
-        print()
-    print(f"generation {result.generation}, {result.took_ms:.1f} ms")
-    return 0
-
-
-def cmd_verify(settings: IndexSettings, args: argparse.Namespace) -> int:
+def cmd_verify(args: argparse.Namespace) -> int:
+    settings = BuildSettings.from_env(os.environ)
     root = settings.index_dir
     name = args.generation or store.read_current(root)
     if name is None:
@@ -66,7 +53,7 @@ def cmd_verify(settings: IndexSettings, args: argparse.Namespace) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(*more: AddCommand) -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m indexer", description="Build and query the search index.")
     ap.add_argument(
         "-v", "--verbose", action="store_true", help="also print third-party warnings and logs (captured)"
@@ -83,24 +70,20 @@ def parser() -> argparse.ArgumentParser:
     )
     b.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     b.set_defaults(run=cmd_build)
-    s = sub.add_parser("search", help="print the passages that best answer a question")
-    s.add_argument("question")
-    s.add_argument("-k", type=int, default=5, choices=range(1, 51), metavar="K", help="results (1-50)")
-    s.add_argument("--doc", help="restrict to one document id")
-    s.add_argument("--mode", choices=["dense", "lexical", "hybrid"], help="ranking mode (default: setting)")
-    s.set_defaults(run=cmd_search)
+    for add in more:
+        add(sub)
     v = sub.add_parser("verify", help="check a generation's checksums, row counts and model")
     v.add_argument("generation", nargs="?", help="generation name (default: CURRENT)")
     v.set_defaults(run=cmd_verify)
     return ap
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, more: Sequence[AddCommand] = ()) -> int:
+    """Run a command; `more` adds commands of other packages (the entry point adds `search`)."""
+    args = parser(*more).parse_args(argv)
     captured = console.configure(verbose=args.verbose)
     try:
-        settings = IndexSettings.from_env(os.environ)
-        return int(args.run(settings, args))
+        return int(args.run(args))
     except (
         BuildError,
         store.GenerationError,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 
-OUR_LOGGERS = ("indexer", "service", "evaluation")
+OUR_LOGGERS = ("indexer", "generation", "query", "service", "evaluation")
 
 
 class Captured(logging.Handler):

@@ -7,15 +7,16 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from tqdm import tqdm
 
+from generation.crash_points import crash_point
+from generation.model import Embedder, ModelInfo
 from indexer.chunking import ChunkParams, Passage, chunk_document
-from indexer.crash_points import crash_point
 from indexer.documents import Corpus, load_corpus
-from indexer.embedding import Embedder, ModelInfo, Tokenizer
+from indexer.embedding import Tokenizer
 
 log = logging.getLogger("indexer.build")
 
@@ -24,6 +25,15 @@ BatchDone = Callable[[list[str], np.ndarray], None]
 # The same, with each text's span vectors pooled from the same forward pass.
 PooledDone = Callable[[list[str], np.ndarray, list[np.ndarray]], None]
 Span = tuple[int, int]
+
+
+@runtime_checkable
+class PoolingEmbedder(Protocol):
+    """An embedder that also gives span vectors from the same forward pass (the PyTorch model does)."""
+
+    def embed_pooled(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]], batch_size: int = 32
+    ) -> tuple[np.ndarray, list[np.ndarray]]: ...
 
 
 class EncodeError(RuntimeError):
@@ -39,6 +49,13 @@ class Executor(Protocol):
 
     def encode(self, items: Sequence[tuple[str, str]], batch_size: int, done: BatchDone) -> None:
         """Embed (key, text) pairs, length-sorted by the caller; report each finished batch to `done`."""
+        ...
+
+    def encode_pooled(
+        self, items: Sequence[tuple[str, str, Sequence[Span]]], batch_size: int, done: PooledDone
+    ) -> None:
+        """Embed (key, text, spans) with a vector per span pooled from the text's own token embeddings
+        (SEMSEARCH_SENTENCE_VECTORS=pooled); EncodeError if the model cannot."""
         ...
 
     def manifest(self) -> dict[str, Any]:
@@ -87,9 +104,9 @@ class LocalExecutor:
     ) -> None:
         """Embed (key, text, spans) with span vectors pooled from each text's own token embeddings."""
         embedder = self.get_embedder()
-        pool = getattr(embedder, "embed_pooled", None)
-        if pool is None:
+        if not isinstance(embedder, PoolingEmbedder):
             raise EncodeError(f"{type(embedder).__name__} cannot pool sentence vectors from token embeddings")
+        pool = embedder.embed_pooled
         bar = tqdm(
             total=len(items), unit="text", desc="embedding", disable=not self.progress, file=sys.stderr
         )

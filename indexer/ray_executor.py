@@ -24,19 +24,14 @@ from typing import Any
 
 import numpy as np
 
+from generation.crash_points import FAIL_AT
+from generation.model import ModelError, ModelInfo, model_info, resolve_model_path
+from generation.torch_model import SentenceTransformerEmbedder
 from indexer.chunking import ChunkParams, Passage, chunk_document
-from indexer.crash_points import FAIL_AT
 from indexer.documents import Corpus, CorpusError, Document, SkippedFile, discover, read_document
-from indexer.embedding import (
-    ModelError,
-    ModelInfo,
-    SentenceTransformerEmbedder,
-    Tokenizer,
-    model_info,
-    resolve_model_path,
-)
+from indexer.embedding import Tokenizer
 from indexer.executors import BatchDone, EncodeError, PooledDone
-from indexer.settings import IndexSettings
+from indexer.settings import BuildSettings
 
 log = logging.getLogger("indexer.build")
 FILES_PER_TASK = 32  # documents read and chunked by one Ray task
@@ -110,7 +105,7 @@ def _route_ray_logs() -> None:
 class RayExecutor:
     """Reads, chunks and encodes on Ray; the build around it is unchanged."""
 
-    def __init__(self, settings: IndexSettings) -> None:
+    def __init__(self, settings: BuildSettings) -> None:
         import ray
         import ray.data
 

@@ -7,7 +7,7 @@ import sys
 
 import uvicorn
 
-from indexer.settings import SettingsError
+from generation.settings import SettingsError
 from service.app import create_app
 from service.log_config import log_config
 from service.settings import Settings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import hmac
 import json
@@ -18,8 +19,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from indexer import store
-from indexer.settings import IndexSettings
+from generation import store
+from generation.settings import Location
 from service.errors import Conflict
 
 log = logging.getLogger("service.admin")
@@ -39,7 +40,9 @@ KEEP_JOBS = 100
 
 @dataclass(slots=True)
 class Job:
-    job_id: str
+    """A re-index job, as its record file and the API show it."""
+
+    job: str  # its id
     state: str = "running"  # running | succeeded | failed
     started: float = field(default_factory=time.time)
     finished: float | None = None
@@ -47,20 +50,11 @@ class Job:
     error: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "job": self.job_id,
-            "state": self.state,
-            "started": self.started,
-            "finished": self.finished,
-            "summary": self.summary,
-            "error": self.error,
-        }
+        return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Job:
-        return cls(
-            data["job"], data["state"], data["started"], data["finished"], data["summary"], data["error"]
-        )
+        return cls(**data)
 
 
 class ReindexJobs:
@@ -70,7 +64,7 @@ class ReindexJobs:
     Job records live in `<index>/jobs/` and the running build holds a file lock, so every worker process
     of the service sees the same jobs and only one build runs whichever worker was asked."""
 
-    def __init__(self, settings: IndexSettings, after: Callable[[], Any]) -> None:
+    def __init__(self, settings: Location, after: Callable[[], Any]) -> None:
         self.after = after  # e.g. an immediate reload check, so the new generation serves at once
         self.settings = settings
         self.dir = settings.index_dir / "jobs"
@@ -87,9 +81,12 @@ class ReindexJobs:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def _try_build_lock(self) -> TextIO | None:
+    def _try_job_lock(self) -> TextIO | None:
         """The open lock file if no build runs (held until closed; the kernel drops it if we die)."""
-        fh = (self.dir / ".build.lock").open("w")
+        # The job's own lock: one re-index job at a time whichever worker starts it. The child build then
+        # takes the index's build lock (generation.store.build_lock), which also keeps out builds started
+        # elsewhere (`make index`): such a job fails with "another build is already running".
+        fh = (self.dir / ".job.lock").open("w")
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -98,7 +95,7 @@ class ReindexJobs:
         return fh
 
     def _save(self, job: Job) -> None:
-        store.write_atomic(self.dir / f"{job.job_id}.json", json.dumps(job.as_dict()))
+        store.write_atomic(self.dir / f"{job.job}.json", json.dumps(job.as_dict()))
 
     def _load(self, job_id: str) -> Job | None:
         if not JOB_ID.match(job_id):  # ids are ours: never a path from the request
@@ -117,7 +114,7 @@ class ReindexJobs:
     def start(self) -> tuple[Job, bool]:
         """The running job, or a newly started one; the flag says whether it is new."""
         with self._decide():
-            held = self._try_build_lock()
+            held = self._try_job_lock()
             if held is None:
                 running = self._load(self._running_id())
                 if running is not None:
@@ -125,17 +122,16 @@ class ReindexJobs:
                 raise Conflict("a re-index is running but its job record is missing; try again when it ends")
             job = Job(secrets.token_hex(8))
             self._save(job)
-            store.write_atomic(self.dir / "RUNNING", job.job_id)
+            store.write_atomic(self.dir / "RUNNING", job.job)
             records = sorted(self.dir.glob("*.json"), key=lambda p: p.stat().st_mtime)
             for old in records[:-KEEP_JOBS]:  # keep the last jobs' reports
                 old.unlink(missing_ok=True)
-        threading.Thread(
-            target=self._run, args=(job, held), name=f"reindex-{job.job_id}", daemon=True
-        ).start()
+        threading.Thread(target=self._run, args=(job, held), name=f"reindex-{job.job}", daemon=True).start()
         return job, True
 
     def _run(self, job: Job, held: TextIO) -> None:
-        env = {**os.environ, **self.settings.as_env(), "PYTHONUNBUFFERED": "1"}
+        # The build reads its own settings from the environment; the service hands it where to work.
+        env = {**os.environ, **self.settings.as_env(only=Location), "PYTHONUNBUFFERED": "1"}
         env.pop("SEMSEARCH_ADMIN_TOKEN", None)  # the build does not need it; keep it out of children
         try:
             done = subprocess.run(
@@ -154,10 +150,10 @@ class ReindexJobs:
                     "failed",
                     (lines[-1] if lines else f"build exited with {done.returncode}"),
                 )
-                log.error("re-index %s failed: %s", job.job_id, job.error)
+                log.error("re-index %s failed: %s", job.job, job.error)
         except Exception as exc:  # report on the job: the service must outlive any build problem
             job.state, job.error = "failed", f"internal error: {type(exc).__name__}"
-            log.exception("re-index %s crashed", job.job_id)
+            log.exception("re-index %s crashed", job.job)
         finally:
             job.finished = time.time()
             # The final record is written before the lock is released: a job whose record says
@@ -172,7 +168,7 @@ class ReindexJobs:
         with self._decide():
             job = self._load(job_id)
             if job is not None and job.state == "running":
-                held = self._try_build_lock()
+                held = self._try_job_lock()
                 if held is not None:  # its process died mid-build
                     held.close()
                     job.state, job.error, job.finished = (

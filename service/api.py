@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from indexer.ranking import Mode
+from query.config import Mode
 from service.errors import InvalidInput, NotFound, Unauthorized, UnsupportedMediaType
 from service.queries import DEFAULT_K, MAX_K, MAX_QUERY_CHARS, run_search
 
@@ -155,7 +155,7 @@ def reindex(request: Request, authorization: Annotated[str | None, Header()] = N
     return JSONResponse(
         {**job.as_dict(), "new": new},
         status_code=202,
-        headers={"Location": f"/api/admin/reindex/{job.job_id}"},
+        headers={"Location": f"/api/admin/reindex/{job.job}"},
     )
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from indexer.embedding import Embedder, model_info
-from indexer.query_cache import QueryCache
-from indexer.query_encoder import ChosenEncoder, choose_query_encoder
-from indexer.search import Searcher
+from generation.model import Embedder, model_info
+from query.cache import QueryCache
+from query.encoders import ChosenEncoder, choose_query_encoder
+from query.searcher import Searcher
 from service import api, web
 from service.admin import ReindexJobs
 from service.errors import install_error_handlers

@@ -9,9 +9,9 @@ FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
 
 
 def log_config(level: str) -> dict[str, Any]:
-    """A logging.config dict: our loggers (service.*, indexer.*) and uvicorn's, each line with its pid.
-    uvicorn applies it in each worker it starts (a worker is a new process: the parent's logging setup
-    does not reach it). Third-party loggers keep Python's default: warnings only."""
+    """A logging.config dict: our loggers (service.*, query.*, generation.*) and uvicorn's, each line with
+    its pid. uvicorn applies it in each worker it starts (a worker is a new process: the parent's logging
+    setup does not reach it). Third-party loggers keep Python's default: warnings only."""
     level = level.upper()
     return {
         "version": 1,
@@ -22,7 +22,7 @@ def log_config(level: str) -> dict[str, Any]:
         },
         "loggers": {
             name: {"handlers": ["stderr"], "level": level, "propagate": False}
-            for name in ("service", "indexer", "uvicorn", "uvicorn.access")
+            for name in ("service", "query", "generation", "uvicorn", "uvicorn.access")
         }
         | {"uvicorn.error": {"level": level}},
     }

@@ -6,9 +6,9 @@ import math
 import unicodedata
 from typing import Any, cast
 
-from indexer.ranking import MODES, Mode
-from indexer.records import DocumentFile
-from indexer.search import Hit, SearchResult, UnknownDocumentError
+from generation.records import DocumentFile
+from query.config import MODES, Mode
+from query.searcher import Hit, SearchResult, UnknownDocumentError
 from service.errors import InvalidInput, NotReady
 from service.reload import IndexHolder
 

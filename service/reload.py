@@ -9,11 +9,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from indexer import store
-from indexer.embedding import Embedder
-from indexer.query_encoder import ChosenEncoder
-from indexer.ranking import Ranking
-from indexer.search import Searcher
+from generation import store
+from generation.model import Embedder
+from query.config import Ranking
+from query.encoders import ChosenEncoder
+from query.searcher import Searcher
 
 log = logging.getLogger("service.reload")
 
@@ -29,7 +29,6 @@ class IndexHolder:
     status: str = "starting"  # starting | loading model | no index | ready
     last_error: str | None = None
     rejected: dict[str, str] = field(default_factory=dict)  # generation -> why it was refused
-    swaps: int = 0
 
 
 class Reloader:
@@ -84,7 +83,6 @@ class Reloader:
             self.holder.searcher = searcher  # the swap: in-flight requests keep the old one
             self.holder.status = "ready"
             self.holder.last_error = None
-            self.holder.swaps += 1
             log.info(
                 "serving generation %s (%d passages, loaded in %.2fs, %s checked)",
                 name,

@@ -1,15 +1,15 @@
-"""Owns the service's settings: the indexer's plus HTTP, admin and reload settings, from SEMSEARCH_*."""
+"""Owns the service's settings: the query-time ones plus HTTP, admin and reload, from SEMSEARCH_*."""
 
 from __future__ import annotations
 
 from pydantic import Field, SecretStr
 
-from indexer.settings import IndexSettings
-from indexer.store import Verification
+from generation.store import Verification
+from query.settings import QuerySettings
 
 
-class Settings(IndexSettings):
-    """Everything `python -m service` reads from the environment (see the README's table)."""
+class Settings(QuerySettings):
+    """Everything `python -m service` reads from the environment (see the README's tables)."""
 
     host: str = Field("127.0.0.1", description="Interface to listen on")
     port: int = Field(8000, ge=1, le=65535, description="Port to listen on")
@@ -19,9 +19,11 @@ class Settings(IndexSettings):
     reload_interval: float = Field(1.0, gt=0, le=3600, description="Seconds between checks of CURRENT")
     max_body_bytes: int = Field(16_384, ge=1024, le=10_000_000, description="Largest accepted request body")
     max_concurrency: int = Field(
-        64, ge=1, le=10_000, description="Connections served at once; beyond it the server answers 503"
+        64,
+        ge=1,
+        le=10_000,
+        description="Connections served at once per worker; beyond it the server answers 503",
     )
-    query_cache_size: int = Field(1024, ge=0, le=1_000_000, description="Query vectors kept in the LRU cache")
     # 2 on 2 cores, by measurement (docs/benchmarks.md): the int8 encoder is cheap enough that one
     # process's Python work (GIL) becomes the limit at concurrency 8 and more.
     workers: int = Field(

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from indexer.ranking import Ranking
-from indexer.records import StoredPassage
+from generation.records import StoredPassage
+from query.config import Ranking
 from service.errors import ApiError, InvalidInput, NotFound, NotReady
 from service.queries import run_search
 

@@ -12,12 +12,13 @@ from pathlib import Path
 import anyio
 import pytest
 
-from indexer.build import build
-from indexer.embedding import ModelInfo, SentenceTransformerEmbedder, Tokenizer, model_info
-from indexer.settings import IndexSettings
-from indexer.store import Generation, open_current
+from generation.model import ModelInfo, model_info
+from generation.store import Generation, open_current
+from generation.torch_model import SentenceTransformerEmbedder
+from indexer.embedding import Tokenizer
+from indexer.settings import BuildSettings
 from service.settings import Settings
-from tests.corpus import copy_seeds, run_indexer
+from tests.corpus import copy_seeds, index, run_indexer
 from tests.fakes import FakeEmbedder
 
 # anyio imports its file module lazily, when the first static file is served. Under pytest that import is
@@ -64,12 +65,12 @@ def essay_settings(
         reload_interval=0.2,
         query_encoder="torch",
     )
-    build(settings, lambda: embedder, info=embedder.info, progress=False)
+    index(settings, embedder)
     return settings
 
 
 @pytest.fixture(scope="session")
-def essay_generation(essay_settings: IndexSettings, info: ModelInfo) -> Generation:
+def essay_generation(essay_settings: BuildSettings, info: ModelInfo) -> Generation:
     return open_current(essay_settings.index_dir, info.fingerprint, info.dim)
 
 
@@ -89,7 +90,7 @@ def fake_essay_settings(tmp_path_factory: pytest.TempPathFactory, fake: FakeEmbe
         reload_interval=0.2,
         query_encoder="torch",
     )
-    build(settings, lambda: fake, info=fake.info, progress=False)
+    index(settings, fake)
     return settings
 
 

@@ -9,6 +9,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from generation.model import Embedder
+from generation.settings import Location
+from indexer.build import BuildSummary, build
+from indexer.settings import BuildSettings
+
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 ESSAY = "paris-commune-in-perspective.txt"
@@ -34,3 +39,14 @@ def run_indexer(
         text=True,
         timeout=timeout,
     )
+
+
+def build_settings(settings: Location, **overrides: Any) -> BuildSettings:
+    """The build's settings for the corpus, index and model of `settings` (the service's or the build's
+    own), without the query encoder export unless asked (`cli_index` makes one)."""
+    return BuildSettings.from_env(settings.as_env(), **{"export_query_encoder": False, **overrides})
+
+
+def index(settings: Location, embedder: Embedder, **overrides: Any) -> BuildSummary:
+    """Build and publish a generation in this process, as `make index` would with these settings."""
+    return build(build_settings(settings, **overrides), lambda: embedder, info=embedder.info, progress=False)

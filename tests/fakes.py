@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from indexer.embedding import ModelInfo, resolve_model_path
+from generation.model import ModelInfo, resolve_model_path
 
 
 class FakeEmbedder:

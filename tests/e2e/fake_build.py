@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 
 from indexer.build import build
-from indexer.settings import IndexSettings
+from indexer.settings import BuildSettings
 from tests.fakes import FakeEmbedder
 
 
 def main() -> None:
     fake = FakeEmbedder()
-    build(IndexSettings.from_env(os.environ), lambda: fake, info=fake.info, progress=False)
+    build(BuildSettings.from_env(os.environ), lambda: fake, info=fake.info, progress=False)
 
 
 if __name__ == "__main__":

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from indexer.embedding import SentenceTransformerEmbedder
+from generation.torch_model import SentenceTransformerEmbedder
 from service.app import create_app
 from service.harness import live_server
 from service.settings import Settings
+from tests.corpus import index
 from tests.e2e.browser import browser_page
 
 pytestmark = pytest.mark.browser
@@ -89,7 +90,6 @@ def test_error_message_for_a_too_long_query(page: Any, base: str) -> None:
 def test_html_in_a_document_stays_text_in_results_and_in_context(
     page: Any, tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
 ) -> None:
-    from indexer.build import build
     from tests.corpus import copy_seeds
 
     root = tmp_path_factory.mktemp("xss")
@@ -97,7 +97,7 @@ def test_html_in_a_document_stays_text_in_results_and_in_context(
     payload = "<img src=x onerror=alert(1)>"
     (corpus / "payload.txt").write_text(f"Injected\n\nThe quartermaster wrote {payload} in the ledger.\n")
     settings = Settings(corpus_dir=corpus, index_dir=root / "index")
-    build(settings, lambda: embedder, info=embedder.info, progress=False)
+    index(settings, embedder)
     with live_server(create_app(settings, embedder)) as url:
         response = page.goto(url + "/?q=what+did+the+quartermaster+write+in+the+ledger")
         assert "default-src 'self'" in response.headers["content-security-policy"]

@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 
-from indexer.build import build
 from service.app import create_app
 from service.harness import live_server
 from service.settings import Settings
-from tests.corpus import copy_seeds
+from tests.corpus import copy_seeds, index
 from tests.e2e.browser import browser_page
 from tests.fakes import FakeEmbedder
 
@@ -30,7 +29,7 @@ def base(tmp_path_factory: pytest.TempPathFactory, fake: FakeEmbedder) -> Iterat
     for name in ("essay.pdf", "essay.docx"):
         shutil.copy(DOCS / name, corpus / name)
     settings = Settings(corpus_dir=corpus, index_dir=root / "index", query_encoder="torch")
-    build(settings, lambda: fake, info=fake.info, progress=False)
+    index(settings, fake)
     with live_server(create_app(settings, fake)) as url:
         yield url
 

@@ -16,15 +16,14 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from indexer import store
-from indexer.build import build
-from indexer.crash_points import KILL_AT, POINTS
-from indexer.embedding import model_info
-from indexer.query_encoder import is_complete, onnx_path
+from generation import store
+from generation.crash_points import KILL_AT, POINTS
+from generation.model import model_info
+from generation.onnx_model import is_complete, onnx_path
 from service.app import create_app
 from service.harness import live_server
 from service.settings import Settings
-from tests.corpus import REPO
+from tests.corpus import REPO, index
 from tests.fakes import FakeEmbedder
 
 
@@ -61,7 +60,7 @@ def _leftovers(settings: Settings) -> list[str]:
 def serving(fresh_settings: Settings, fake: FakeEmbedder) -> Iterator[tuple[Settings, list[str]]]:
     """The fake-built essay served while the test works, queried in a loop; yields the failures seen."""
     settings = fresh_settings.replace(keep_generations=1)  # every build also prunes
-    build(settings, lambda: fake, info=fake.info, progress=False)
+    index(settings, fake)
     failures: list[str] = []
     stop = threading.Event()
     with live_server(create_app(settings, fake)) as url:
@@ -94,7 +93,7 @@ def test_a_kill_at_every_named_point_never_breaks_the_index(
         _, err = child.communicate(timeout=300)
         assert child.returncode == -signal.SIGKILL, f"{point} was never reached: {err[-500:]}"
         _assert_whole(settings, fake.info.fingerprint)
-    final = build(settings, lambda: fake, info=fake.info, progress=False)
+    final = index(settings, fake)
     assert final.documents == 1 + len(points)
     assert _leftovers(settings) == []
     _assert_whole(settings, fake.info.fingerprint)

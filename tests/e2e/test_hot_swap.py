@@ -7,12 +7,11 @@ import time
 
 import httpx
 
-from indexer.build import build
-from indexer.embedding import SentenceTransformerEmbedder
+from generation.torch_model import SentenceTransformerEmbedder
 from service.app import create_app
 from service.harness import live_server, wait_until
 from service.settings import Settings
-from tests.corpus import ESSAY, run_indexer
+from tests.corpus import ESSAY, index, run_indexer
 
 NEW_DOC = "A later addendum. The Commune's archivist catalogued 9,413 pamphlets in the Hotel de Ville."
 
@@ -20,7 +19,7 @@ NEW_DOC = "A later addendum. The Commune's archivist catalogued 9,413 pamphlets 
 def test_query_loop_during_reindex_sees_no_error_and_ends_on_new_generation(
     fresh_settings: Settings, embedder: SentenceTransformerEmbedder
 ) -> None:
-    old = build(fresh_settings, lambda: embedder, info=embedder.info, progress=False).generation
+    old = index(fresh_settings, embedder).generation
     statuses: list[int] = []
     generations: list[str] = []
     errors: list[str] = []

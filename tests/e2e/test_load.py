@@ -10,12 +10,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from indexer import store
-from indexer.build import build
-from indexer.embedding import SentenceTransformerEmbedder
+from generation import store
+from generation.torch_model import SentenceTransformerEmbedder
 from service.app import create_app
 from service.harness import live_server, served_process, wait_until
 from service.settings import Settings
+from tests.corpus import index
 
 
 def _rss_bytes() -> int:
@@ -35,7 +35,7 @@ def _new_text(settings: Settings, n: int) -> None:
 def test_burst_of_50_admin_requests_starts_exactly_one_build(
     fresh_settings: Settings, embedder: SentenceTransformerEmbedder, workers: int
 ) -> None:
-    build(fresh_settings, lambda: embedder, info=embedder.info, progress=False)
+    index(fresh_settings, embedder)
     settings = fresh_settings.replace(admin_token="burst-token")
     auth = {"Authorization": "Bearer burst-token"}
     _new_text(settings, 1)
@@ -76,7 +76,7 @@ def test_burst_of_50_admin_requests_starts_exactly_one_build(
 def test_eight_clients_across_five_reindex_cycles(
     fresh_settings: Settings, embedder: SentenceTransformerEmbedder
 ) -> None:
-    build(fresh_settings, lambda: embedder, info=embedder.info, progress=False)
+    index(fresh_settings, embedder)
     seen: list[tuple[int, str, int]] = []
     stop = threading.Event()
     questions = [
@@ -106,7 +106,7 @@ def test_eight_clients_across_five_reindex_cycles(
         try:
             for cycle in range(5):
                 _new_text(fresh_settings, cycle + 10)
-                name = build(fresh_settings, lambda: embedder, info=embedder.info, progress=False).generation
+                name = index(fresh_settings, embedder).generation
                 generations.append(name)
                 wait_until(
                     lambda name=name: httpx.get(f"{url}/readyz").json()["generation"] == name, timeout=60

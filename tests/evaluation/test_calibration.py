@@ -11,8 +11,9 @@ import pytest
 from evaluation.calibration import fit, signals
 from evaluation.questions import load_lines, load_questions
 from evaluation.suite import QuestionSets, served_searcher
-from indexer.embedding import SentenceTransformerEmbedder
-from indexer.ranking import UNANSWERABLE_WEIGHTS, AnswerSignals, Ranking, unanswerable_score
+from generation.torch_model import SentenceTransformerEmbedder
+from query.confidence import UNANSWERABLE_WEIGHTS, AnswerSignals, unanswerable_score
+from query.config import Ranking
 from service.settings import Settings
 from tests.corpus import DEV_QUESTIONS
 

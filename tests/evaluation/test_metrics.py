@@ -15,10 +15,10 @@ from evaluation.questions import (
     relevant_passages,
 )
 from evaluation.suite import served_searcher
-from indexer.embedding import SentenceTransformerEmbedder
-from indexer.records import StoredPassage
-from indexer.search import Searcher
-from indexer.store import Generation
+from generation.records import StoredPassage
+from generation.store import Generation
+from generation.torch_model import SentenceTransformerEmbedder
+from query.searcher import Searcher
 from service.settings import Settings
 from tests.corpus import DEV_QUESTIONS, ESSAY, OFF_TOPIC, SEEDS
 

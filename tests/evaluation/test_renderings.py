@@ -10,12 +10,11 @@ import pytest
 
 from evaluation.metrics import evaluate_questions
 from evaluation.questions import load_questions
-from indexer import store
-from indexer.build import build
-from indexer.embedding import SentenceTransformerEmbedder
-from indexer.search import Searcher
+from generation import store
+from generation.torch_model import SentenceTransformerEmbedder
+from query.searcher import Searcher
 from service.settings import Settings
-from tests.corpus import DEV_QUESTIONS, ESSAY, copy_seeds
+from tests.corpus import DEV_QUESTIONS, ESSAY, copy_seeds, index
 
 DOCS = Path(__file__).resolve().parent.parent / "documents"
 RENDERINGS = ("essay.pdf", "essay.html", "essay.epub", "essay.docx")
@@ -28,7 +27,7 @@ def searcher(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransfo
     for name in RENDERINGS:
         shutil.copy(DOCS / name, corpus / name)
     settings = Settings(corpus_dir=corpus, index_dir=root / "index", query_encoder="torch")
-    build(settings, lambda: embedder, info=embedder.info, progress=False)
+    index(settings, embedder)
     return Searcher(store.open_current(settings.index_dir), embedder)
 
 

@@ -6,19 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from indexer import store
+from generation import store
+from generation.torch_model import SentenceTransformerEmbedder
 from indexer.build import BuildError, build
-from indexer.embedding import SentenceTransformerEmbedder
-from indexer.settings import IndexSettings
+from indexer.settings import BuildSettings
 from service.settings import Settings
-from tests.corpus import ESSAY, run_indexer
+from tests.corpus import ESSAY, index, run_indexer
 from tests.fakes import CountingEmbedder
 
 
 def test_rebuild_of_unchanged_corpus_embeds_nothing(
     fresh_settings: Settings, embedder: SentenceTransformerEmbedder
 ) -> None:
-    first = build(fresh_settings, lambda: embedder, info=embedder.info, progress=False)
+    first = index(fresh_settings, embedder)
     counting = CountingEmbedder(embedder)
     second = build(fresh_settings, lambda: counting, info=embedder.info, progress=False)
     assert counting.texts == 0
@@ -30,7 +30,7 @@ def test_rebuild_of_unchanged_corpus_embeds_nothing(
 def test_editing_one_paragraph_reembeds_only_changed_passages(
     fresh_settings: Settings, embedder: SentenceTransformerEmbedder
 ) -> None:
-    first = build(fresh_settings, lambda: embedder, info=embedder.info, progress=False)
+    first = index(fresh_settings, embedder)
     old = store.open_current(fresh_settings.index_dir)
     path = fresh_settings.corpus_dir / ESSAY
     text = path.read_text()
@@ -48,22 +48,22 @@ def test_editing_one_paragraph_reembeds_only_changed_passages(
 def test_bad_corpus_fails_and_leaves_the_published_index(
     fresh_settings: Settings, embedder: SentenceTransformerEmbedder
 ) -> None:
-    good = build(fresh_settings, lambda: embedder, info=embedder.info, progress=False).generation
+    good = index(fresh_settings, embedder).generation
     (fresh_settings.corpus_dir / "empty.txt").write_text("")
     with pytest.raises(BuildError, match=r"empty\.txt is empty"):
-        build(fresh_settings, lambda: embedder, info=embedder.info, progress=False)
+        index(fresh_settings, embedder)
     assert store.read_current(fresh_settings.index_dir) == good
     skipping = fresh_settings.replace(skip_bad_files=True)
-    summary = build(skipping, lambda: embedder, info=embedder.info, progress=False)
+    summary = index(skipping, embedder)
     assert [s.doc_id for s in summary.skipped] == ["empty.txt"] and summary.embedded == 0
 
 
 def test_cli_reports_a_corpus_without_documents(tmp_path: Path) -> None:
     (tmp_path / "corpus").mkdir()
-    settings = IndexSettings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "ix")
+    settings = BuildSettings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "ix")
     result = run_indexer(["build"], settings)
     assert result.returncode == 1
-    assert "no readable .txt or .md document" in result.stderr
+    assert "no readable document" in result.stderr
     assert not (tmp_path / "ix" / "CURRENT").exists()
 
 
@@ -88,7 +88,7 @@ def test_the_query_encoder_is_exported_inside_the_build_under_its_lock(
     from tests.corpus import copy_seeds
     from tests.fakes import FakeEmbedder
 
-    settings = IndexSettings(corpus_dir=copy_seeds(tmp_path / "corpus"), index_dir=tmp_path / "index")
+    settings = BuildSettings(corpus_dir=copy_seeds(tmp_path / "corpus"), index_dir=tmp_path / "index")
     seen: list[str] = []
 
     def export_spy(root: Path, info: object, get_embedder: object) -> str:
@@ -101,13 +101,13 @@ def test_the_query_encoder_is_exported_inside_the_build_under_its_lock(
 
     monkeypatch.setattr(build_module, "ensure_query_encoders", export_spy)
     fake = FakeEmbedder()
-    summary = build(settings, lambda: fake, info=fake.info, progress=False)
+    summary = index(settings, fake)
     assert seen == [f"another build is already running on {settings.index_dir}"]
     assert summary.query_encoder == "exported in 0.0 s"
     assert "query encoder: exported in 0.0 s" in summary.render()
 
 
 def test_the_cli_names_a_missing_executor_choice_clearly(tmp_path: Path) -> None:
-    settings = IndexSettings(corpus_dir=tmp_path, index_dir=tmp_path / "ix")
+    settings = BuildSettings(corpus_dir=tmp_path, index_dir=tmp_path / "ix")
     result = run_indexer(["build", "--executor", "spark"], settings)
     assert result.returncode == 2 and "invalid choice: 'spark'" in result.stderr

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer import store
-from indexer.build import build
-from indexer.settings import IndexSettings
+from generation import store
+from indexer.settings import BuildSettings
+from tests.corpus import index
 from tests.fakes import FakeEmbedder
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -37,10 +37,10 @@ def hostile_corpus(root: Path) -> Path:
 def test_hostile_corpus_builds_and_reports_every_skipped_file(tmp_path: Path) -> None:
     corpus = hostile_corpus(tmp_path / "corpus")
     fake = FakeEmbedder()
-    settings = IndexSettings(
-        corpus_dir=corpus, index_dir=tmp_path / "index", skip_bad_files=True, query_encoder="torch"
+    settings = BuildSettings(
+        corpus_dir=corpus, index_dir=tmp_path / "index", skip_bad_files=True, export_query_encoder=False
     )
-    summary = build(settings, lambda: fake, info=fake.info, progress=False)
+    summary = index(settings, fake)
     skipped = {s.doc_id: s.reason for s in summary.skipped}
     assert skipped["empty.txt"] == "is empty"
     assert "binary" in skipped["binary.txt"]
@@ -67,11 +67,11 @@ def test_hostile_corpus_builds_and_reports_every_skipped_file(tmp_path: Path) ->
 def test_without_skipping_the_build_names_every_bad_file_and_publishes_nothing(tmp_path: Path) -> None:
     corpus = hostile_corpus(tmp_path / "corpus")
     fake = FakeEmbedder()
-    settings = IndexSettings(corpus_dir=corpus, index_dir=tmp_path / "index", query_encoder="torch")
+    settings = BuildSettings(corpus_dir=corpus, index_dir=tmp_path / "index", export_query_encoder=False)
     from indexer.build import BuildError
 
     with pytest.raises(BuildError) as err:
-        build(settings, lambda: fake, info=fake.info, progress=False)
+        index(settings, fake)
     for name in ("empty.txt", "binary.txt", "loop.txt", "fifo.txt"):
         assert name in str(err.value)
     assert store.read_current(settings.index_dir) is None

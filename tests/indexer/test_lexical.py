@@ -6,8 +6,9 @@ import math
 
 import numpy as np
 import pytest
+from indexer.lexical import tokenize
 
-from indexer.lexical import LexicalIndex, tokenize
+from generation.lexical import LexicalIndex
 
 
 @pytest.mark.parametrize(

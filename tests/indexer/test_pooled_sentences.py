@@ -9,12 +9,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from indexer import store
+from generation import store
+from generation.torch_model import SentenceTransformerEmbedder
 from indexer.build import BuildError, build
-from indexer.embedding import SentenceTransformerEmbedder
-from indexer.executors import LocalExecutor
-from indexer.settings import IndexSettings
-from tests.corpus import copy_seeds
+from indexer.settings import BuildSettings
+from tests.corpus import copy_seeds, index
 from tests.fakes import FakeEmbedder
 
 
@@ -33,12 +32,12 @@ class Counting:
         return self.inner.embed_pooled(texts, spans, batch_size)
 
 
-def settings_for(root: Path, mode: str) -> IndexSettings:
+def settings_for(root: Path, mode: str) -> BuildSettings:
     corpus = root / "corpus"
     if not corpus.exists():
         copy_seeds(corpus)
-    return IndexSettings.from_env(
-        {}, corpus_dir=corpus, index_dir=root / mode, query_encoder="torch", sentence_vectors=mode
+    return BuildSettings.from_env(
+        {}, corpus_dir=corpus, index_dir=root / mode, export_query_encoder=False, sentence_vectors=mode
     )
 
 
@@ -80,29 +79,9 @@ def test_pooled_sentence_vectors_are_the_mean_of_their_tokens_and_no_sentence_is
     assert again.embedded == again.pooled == 0
 
 
-class NoPooling:
-    """An executor that can only encode texts (as the Ray executor today)."""
-
-    def __init__(self, inner: LocalExecutor) -> None:
-        self.read_and_chunk, self.encode, self.manifest, self.close = (
-            inner.read_and_chunk,
-            inner.encode,
-            inner.manifest,
-            inner.close,
-        )
-
-
-def test_pooled_vectors_need_an_executor_and_embedder_that_pool(tmp_path: Path) -> None:
+def test_pooled_vectors_need_an_embedder_that_pools(tmp_path: Path) -> None:
     fake = FakeEmbedder()
     settings = settings_for(tmp_path, "pooled")
-    with pytest.raises(BuildError, match="this executor cannot pool"):
-        build(
-            settings,
-            lambda: fake,
-            info=fake.info,
-            progress=False,
-            executor=NoPooling(LocalExecutor(lambda: fake)),
-        )  # type: ignore[arg-type]
     with pytest.raises(BuildError, match="cannot pool sentence vectors"):
-        build(settings, lambda: fake, info=fake.info, progress=False)
+        index(settings, fake)
     assert store.read_current(settings.index_dir) is None

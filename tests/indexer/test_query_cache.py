@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from indexer.query_cache import QueryCache
+from query.cache import QueryCache
 from tests.fakes import FakeEmbedder
 
 

@@ -11,17 +11,13 @@ import pytest
 
 from evaluation.metrics import evaluate_questions
 from evaluation.questions import load_lines, load_questions
-from indexer.embedding import ModelError, SentenceTransformerEmbedder, model_info
-from indexer.query_encoder import (
-    INT8_NAME,
-    OnnxEmbedder,
-    choose_query_encoder,
-    export_onnx,
-    onnx_path,
-    quantize_onnx,
-)
-from indexer.search import Searcher
-from indexer.store import Generation
+from generation.model import ModelError, model_info
+from generation.onnx_model import INT8_NAME, OnnxEmbedder, onnx_path
+from generation.store import Generation
+from generation.torch_model import SentenceTransformerEmbedder
+from indexer.encoder_export import export_onnx, quantize_onnx
+from query.encoders import choose_query_encoder
+from query.searcher import Searcher
 from service.settings import Settings
 from tests.corpus import DEV_QUESTIONS, OFF_TOPIC
 from tests.fakes import FakeEmbedder

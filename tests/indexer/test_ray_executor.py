@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer import store
+from generation import store
+from generation.crash_points import FAIL_AT
+from generation.torch_model import SentenceTransformerEmbedder
 from indexer.build import BuildError, BuildSummary, build
-from indexer.crash_points import FAIL_AT
-from indexer.embedding import SentenceTransformerEmbedder
 from indexer.ray_executor import LOCAL_NODE_ADDRESS, RayExecutor
-from service.settings import Settings
-from tests.corpus import copy_seeds, run_indexer
+from indexer.settings import BuildSettings
+from tests.corpus import copy_seeds, index, run_indexer
 
 pytestmark = pytest.mark.slow
 
@@ -43,20 +43,20 @@ def ray_instance() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def ray_built(
     ray_instance: None, tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
-) -> tuple[Settings, BuildSummary]:
+) -> tuple[BuildSettings, BuildSummary]:
     """The essay built once through Ray (an empty cache: every text goes through the actors)."""
     root = tmp_path_factory.mktemp("ray")
-    settings = Settings(
+    settings = BuildSettings(
         corpus_dir=copy_seeds(root / "corpus"),
         index_dir=root / "index",
         executor="ray",
-        query_encoder="torch",
+        export_query_encoder=False,
     )
-    return settings, build(settings, lambda: embedder, info=embedder.info, progress=False)
+    return settings, index(settings, embedder)
 
 
 @pytest.fixture()
-def ray_settings(ray_built: tuple[Settings, BuildSummary], tmp_path: Path) -> Settings:
+def ray_settings(ray_built: tuple[BuildSettings, BuildSummary], tmp_path: Path) -> BuildSettings:
     """A private copy of the Ray-built index and its corpus, for a test that changes them."""
     settings, _ = ray_built
     shutil.copytree(settings.index_dir, tmp_path / "index")
@@ -65,11 +65,11 @@ def ray_settings(ray_built: tuple[Settings, BuildSummary], tmp_path: Path) -> Se
 
 
 def test_the_ray_build_gives_the_in_process_generation(
-    ray_built: tuple[Settings, BuildSummary], embedder: SentenceTransformerEmbedder, tmp_path: Path
+    ray_built: tuple[BuildSettings, BuildSummary], embedder: SentenceTransformerEmbedder, tmp_path: Path
 ) -> None:
     ray_settings, summary = ray_built
     local_settings = ray_settings.replace(executor="local", index_dir=tmp_path / "local-index")
-    build(local_settings, lambda: embedder, info=embedder.info, progress=False)
+    index(local_settings, embedder)
     assert summary.embedded == summary.passages > 0
     local = store.open_current(local_settings.index_dir)
     remote = store.open_current(ray_settings.index_dir)
@@ -92,7 +92,7 @@ def test_the_ray_build_gives_the_in_process_generation(
 
 
 def test_an_unchanged_corpus_sends_no_text_to_an_encoder(
-    ray_settings: Settings, embedder: SentenceTransformerEmbedder
+    ray_settings: BuildSettings, embedder: SentenceTransformerEmbedder
 ) -> None:
     executor = RayExecutor(ray_settings)
     again = build(ray_settings, lambda: embedder, info=embedder.info, progress=False, executor=executor)
@@ -100,7 +100,7 @@ def test_an_unchanged_corpus_sends_no_text_to_an_encoder(
 
 
 def test_an_encoder_that_raises_fails_the_build_naming_the_batch(
-    ray_settings: Settings, embedder: SentenceTransformerEmbedder, monkeypatch: pytest.MonkeyPatch
+    ray_settings: BuildSettings, embedder: SentenceTransformerEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     published = store.read_current(ray_settings.index_dir)
     (ray_settings.corpus_dir / "new.txt").write_text("The quartermaster counted 4,217 blue umbrellas.")
@@ -108,7 +108,7 @@ def test_an_encoder_that_raises_fails_the_build_naming_the_batch(
     with pytest.raises(
         BuildError, match=r"encoder failed on the batch of \d+ texts starting at sha256 [0-9a-f]{16}"
     ):
-        build(ray_settings, lambda: embedder, info=embedder.info, progress=False)
+        index(ray_settings, embedder)
     assert store.read_current(ray_settings.index_dir) == published
 
 
@@ -116,16 +116,16 @@ def test_pooled_sentence_vectors_on_ray_equal_the_in_process_ones(
     ray_instance: None, embedder: SentenceTransformerEmbedder, tmp_path: Path
 ) -> None:
     corpus = copy_seeds(tmp_path / "corpus")
-    pooled = Settings(
+    pooled = BuildSettings(
         corpus_dir=corpus,
         index_dir=tmp_path / "ray",
         executor="ray",
-        query_encoder="torch",
+        export_query_encoder=False,
         sentence_vectors="pooled",
     )
-    summary = build(pooled, lambda: embedder, info=embedder.info, progress=False)
+    summary = index(pooled, embedder)
     local_settings = pooled.replace(executor="local", index_dir=tmp_path / "local")
-    build(local_settings, lambda: embedder, info=embedder.info, progress=False)
+    index(local_settings, embedder)
     remote, local = store.open_current(pooled.index_dir), store.open_current(local_settings.index_dir)
     assert summary.sentences_embedded == len(remote.sentence_vectors) == len(local.sentence_vectors) > 0
     a = np.asarray(remote.sentence_vectors, dtype=np.float32)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.records import (
+from generation.records import (
     DocumentFile,
     FootnoteLink,
     PassageFile,

@@ -6,12 +6,13 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-
-from indexer.embedding import SentenceTransformerEmbedder
 from indexer.lexical import tokenize
-from indexer.ranking import AnswerSignals, Ranking, unanswerable_score
-from indexer.search import Hit, Searcher, expected_answer, holds_answer_type, known_name, names_and_numbers
-from indexer.store import Generation
+
+from generation.store import Generation
+from generation.torch_model import SentenceTransformerEmbedder
+from query.confidence import AnswerSignals, unanswerable_score
+from query.config import Ranking
+from query.searcher import Hit, Searcher, expected_answer, holds_answer_type, known_name, names_and_numbers
 
 QUESTIONS = [
     "How long did the Paris Commune last?",
@@ -199,7 +200,7 @@ def test_a_name_formed_from_a_known_name_is_known() -> None:
 
 
 def test_large_corpus_index_is_approximate_but_doc_filter_stays_exact() -> None:
-    from indexer import vector_index
+    from generation import vector_index
 
     rng = np.random.default_rng(7)
     n, d = vector_index.IVF_THRESHOLD, 32

@@ -7,25 +7,25 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer import store
-from indexer.build import build
-from indexer.settings import IndexSettings
+from generation import store
+from indexer.settings import BuildSettings
+from tests.corpus import index
 from tests.fakes import FakeEmbedder
 
 
-def _settings(tmp_path: Path, keep: int = 2) -> IndexSettings:
+def _settings(tmp_path: Path, keep: int = 2) -> BuildSettings:
     corpus = tmp_path / "corpus"
     corpus.mkdir(exist_ok=True)
     (corpus / "a.txt").write_text(
         "The first document. It talks about the soviets.\n\nA second paragraph here."
     )
-    return IndexSettings(
-        corpus_dir=corpus, index_dir=tmp_path / "index", keep_generations=keep, query_encoder="torch"
+    return BuildSettings(
+        corpus_dir=corpus, index_dir=tmp_path / "index", keep_generations=keep, export_query_encoder=False
     )
 
 
-def _build(settings: IndexSettings, fake: FakeEmbedder) -> str:
-    return build(settings, lambda: fake, info=fake.info, progress=False).generation
+def _build(settings: BuildSettings, fake: FakeEmbedder) -> str:
+    return index(settings, fake).generation
 
 
 def test_published_generation_verifies_and_opens(tmp_path: Path) -> None:
@@ -87,7 +87,7 @@ def test_sizes_verification_refuses_a_truncated_or_missing_file(tmp_path: Path) 
 
 
 def test_document_titles_and_rows_come_from_the_manifest_the_same_as_from_the_file(tmp_path: Path) -> None:
-    from indexer.records import DocumentFile
+    from generation.records import DocumentFile
 
     fake = FakeEmbedder()
     settings = _settings(tmp_path)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer import store
-from indexer.build import build
-from indexer.search import Searcher
-from indexer.settings import IndexSettings
+from generation import store
+from indexer.settings import BuildSettings
+from query.searcher import Searcher
+from tests.corpus import index
 from tests.fakes import FakeEmbedder
 
 PDF = Path("/usr/share/doc/libtasn1-doc/libtasn1.pdf")
@@ -27,8 +27,8 @@ def test_a_debian_pdf_and_html_manual_are_indexed_and_searchable(tmp_path: Path,
     corpus = tmp_path / "corpus"
     shutil.copytree(HTML, corpus / "html")
     shutil.copy(PDF, corpus / "libtasn1.pdf")
-    settings = IndexSettings(corpus_dir=corpus, index_dir=tmp_path / "index", query_encoder="torch")
-    summary = build(settings, lambda: fake, info=fake.info, progress=False)
+    settings = BuildSettings(corpus_dir=corpus, index_dir=tmp_path / "index", export_query_encoder=False)
+    summary = index(settings, fake)
     assert not summary.skipped
     html_pages = len(list(HTML.glob("*.html")))
     assert summary.documents == html_pages + 1

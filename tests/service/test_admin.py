@@ -5,11 +5,12 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from indexer.embedding import SentenceTransformerEmbedder
+from generation.torch_model import SentenceTransformerEmbedder
 from service.admin import token_matches
 from service.app import create_app
 from service.harness import live_server, wait_until
 from service.settings import Settings
+from tests.corpus import index
 from tests.fakes import FakeEmbedder
 
 
@@ -39,9 +40,8 @@ def test_wrong_or_missing_token_is_401(
 
 
 def test_reindex_runs_once_and_swaps(fresh_settings: Settings, embedder: SentenceTransformerEmbedder) -> None:
-    from indexer.build import build
 
-    build(fresh_settings, lambda: embedder, info=embedder.info, progress=False)
+    index(fresh_settings, embedder)
     settings = fresh_settings.replace(admin_token="tok")
     auth = {"Authorization": "Bearer tok"}
     with live_server(create_app(settings, embedder)) as url:
@@ -81,9 +81,9 @@ def test_jobs_are_shared_by_worker_processes(fresh_settings: Settings) -> None:
     job, new = first.start()
     again, new_again = second.start()
     assert new and not new_again
-    assert again.job_id == job.job_id
-    assert (seen := second.get(job.job_id)) is not None and seen.state in {"running", "succeeded"}
-    done = wait_until(lambda: (s := second.get(job.job_id)) is not None and s.state != "running" and s, 300)
+    assert again.job == job.job
+    assert (seen := second.get(job.job)) is not None and seen.state in {"running", "succeeded"}
+    done = wait_until(lambda: (s := second.get(job.job)) is not None and s.state != "running" and s, 300)
     assert done.state == "succeeded", done.error
     assert done.summary is not None and done.summary["documents"] == 1
     # The worker that ran the build reloads at once (just after the record is final); others poll CURRENT.
@@ -106,5 +106,5 @@ def test_a_job_cut_off_by_a_dead_process_reports_failed(fresh_settings: Settings
     cut = jobs.get("0123456789abcdef")
     assert cut is not None and cut.state == "failed" and cut.error is not None and "interrupted" in cut.error
     job, new = jobs.start()
-    assert new and job.job_id != "0123456789abcdef"
-    wait_until(lambda: (s := jobs.get(job.job_id)) is not None and s.state != "running", 300)
+    assert new and job.job != "0123456789abcdef"
+    wait_until(lambda: (s := jobs.get(job.job)) is not None and s.state != "running", 300)

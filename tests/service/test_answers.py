@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from indexer.embedding import SentenceTransformerEmbedder
-from indexer.query_encoder import INT8_NAME
-from indexer.ranking import Ranking
+from generation.onnx_model import INT8_NAME
+from generation.torch_model import SentenceTransformerEmbedder
+from query.config import Ranking
 from service.app import create_app
 from service.harness import live_server
 from service.settings import Settings

@@ -12,13 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from indexer import store
+from generation import store
 from indexer.build import BuildError, build
 from service.app import create_app
 from service.harness import live_server
 from service.settings import Settings
 from service.web import MAX_CHOICES, MAX_LISTED
-from tests.corpus import ESSAY, SEEDS
+from tests.corpus import ESSAY, SEEDS, index
 from tests.fakes import CountingEmbedder, FakeEmbedder
 
 DOCS = Path(__file__).resolve().parent.parent / "documents"
@@ -43,7 +43,7 @@ def mixed(tmp_path_factory: pytest.TempPathFactory, fake: FakeEmbedder) -> Setti
     settings = Settings(
         corpus_dir=corpus, index_dir=root / "index", query_encoder="torch", skip_bad_files=True
     )
-    summary = build(settings, lambda: fake, info=fake.info, progress=False)
+    summary = index(settings, fake)
     assert {s.doc_id: s.reason for s in summary.skipped} == {
         "locked.pdf": "is an encrypted PDF (password-protected): cannot be read",
         "menu.html": "has no main content (no text outside navigation, headers and footers)",
@@ -62,7 +62,7 @@ def test_without_skipping_a_bad_file_fails_the_build_naming_it(tmp_path: Path, f
     (corpus / "locked.pdf").write_bytes((DOCS / "encrypted.pdf").read_bytes())
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", query_encoder="torch")
     with pytest.raises(BuildError, match=r"locked\.pdf is an encrypted PDF"):
-        build(settings, lambda: fake, info=fake.info, progress=False)
+        index(settings, fake)
     assert store.read_current(settings.index_dir) is None
 
 
@@ -100,7 +100,7 @@ def test_the_same_text_in_another_format_reuses_its_vectors(tmp_path: Path, fake
     corpus.mkdir()
     (corpus / "a.txt").write_text("The soviets were councils.\n\nThey met in Petrograd in 1917.\n")
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", query_encoder="torch")
-    build(settings, lambda: fake, info=fake.info, progress=False)
+    index(settings, fake)
     (corpus / "b.html").write_text(
         "<html><body><p>The soviets were councils.</p><p>They met in Petrograd in 1917.</p></body></html>"
     )
@@ -149,7 +149,7 @@ def test_a_large_collection_is_filtered_by_file_name_and_its_pages_stay_small(
     for i in range(n):
         (corpus / f"note-{i:03}.txt").write_text(f"Note {i}: the council of district {i} met on Monday.\n")
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", query_encoder="torch")
-    build(settings, lambda: fake, info=fake.info, progress=False)
+    index(settings, fake)
     with live_server(create_app(settings, fake)) as base:
         home = httpx.get(f"{base}/").text
         # No <select> of every title on every page: a text field for the file name instead.

@@ -7,11 +7,11 @@ import shutil
 import httpx
 import pytest
 
-from indexer import store
-from indexer.build import build
+from generation import store
 from service.app import create_app
 from service.harness import live_server, wait_until
 from service.settings import Settings
+from tests.corpus import index
 from tests.fakes import FakeEmbedder
 
 
@@ -33,7 +33,7 @@ def _publish_corrupt_copy(settings: Settings, victim: str) -> str:
 def test_corrupt_generation_is_refused_and_old_one_keeps_serving(
     fresh_settings: Settings, fake: FakeEmbedder, victim: str
 ) -> None:
-    good = build(fresh_settings, lambda: fake, info=fake.info, progress=False).generation
+    good = index(fresh_settings, fake).generation
     with live_server(create_app(fresh_settings, fake)) as url:
         bad = _publish_corrupt_copy(fresh_settings, victim)
         ready = wait_until(lambda: (r := httpx.get(f"{url}/readyz").json()).get("rejected") and r)
@@ -42,15 +42,15 @@ def test_corrupt_generation_is_refused_and_old_one_keeps_serving(
         answer = httpx.get(f"{url}/api/search", params={"q": "How long did the Paris Commune last"})
         assert answer.status_code == 200 and answer.json()["index"]["generation"] == good
         # A good generation published afterwards is picked up.
-        newer = build(fresh_settings, lambda: fake, info=fake.info, progress=False).generation
+        newer = index(fresh_settings, fake).generation
         wait_until(lambda: httpx.get(f"{url}/readyz").json()["generation"] == newer)
 
 
 def test_generation_of_another_model_is_refused(fresh_settings: Settings, fake: FakeEmbedder) -> None:
-    good = build(fresh_settings, lambda: fake, info=fake.info, progress=False).generation
+    good = index(fresh_settings, fake).generation
     with live_server(create_app(fresh_settings, fake)) as url:
         other = FakeEmbedder(dim=32)
-        foreign = build(fresh_settings, lambda: other, info=other.info, progress=False).generation
+        foreign = index(fresh_settings, other).generation
         ready = wait_until(lambda: (r := httpx.get(f"{url}/readyz").json()).get("rejected") and r)
         assert ready["generation"] == good and "not the model" in ready["rejected"][foreign]
         assert httpx.get(f"{url}/api/search", params={"q": "soviets"}).json()["index"]["generation"] == good

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.query_encoder import INT8_NAME
+from generation.onnx_model import INT8_NAME
 from service.harness import served_process, wait_until
 from service.settings import Settings
 

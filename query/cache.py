@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from indexer.embedding import Embedder
+from generation.model import Embedder
 
 
 class QueryCache:

@@ -16,10 +16,11 @@ from typing import Any, Literal
 
 import numpy as np
 
-from indexer.crash_points import crash_point
-from indexer.lexical import LEXICAL_DIR, LexicalIndex
-from indexer.records import DocumentFile, PassageFile, write_records
-from indexer.vector_index import VectorIndex, VectorIndexError
+from generation.analysis import Analyzer, UnknownAnalyzerError, analyzer_named
+from generation.crash_points import crash_point
+from generation.lexical import LEXICAL_DIR, LexicalIndex
+from generation.records import DocumentFile, PassageFile, write_records
+from generation.vector_index import VectorIndex, VectorIndexError
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
@@ -249,6 +250,7 @@ class Generation:
     documents: DocumentFile
     sentence_vectors: np.ndarray  # (n_sentences, dim) float32, rows referenced by passages
     lexical: LexicalIndex
+    analyzer: Analyzer  # what made the lexical index's terms: queries are analysed the same way
 
 
 def open_generation(
@@ -264,9 +266,14 @@ def open_generation(
         documents = DocumentFile(path / DOCUMENTS_FILE, manifest.get("documents"))
         sentence_vectors = np.load(path / SENTENCES_FILE, allow_pickle=False, mmap_mode="r")
         lexical = LexicalIndex.load(path / LEXICAL_DIR)
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        analyzer = analyzer_named(manifest.get("analyzer", {}).get("name"))
+    except UnknownAnalyzerError as exc:
+        raise GenerationError(f"{path.name}: {exc}") from None
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, AttributeError) as exc:
         raise GenerationError(f"{path.name}: cannot be loaded ({exc})") from None
-    return Generation(path.name, path, manifest, index, passages, documents, sentence_vectors, lexical)
+    return Generation(
+        path.name, path, manifest, index, passages, documents, sentence_vectors, lexical, analyzer
+    )
 
 
 def open_current(
@@ -306,13 +313,16 @@ def write_vectors(index: VectorIndex) -> Callable[[Path], None]:
     return index.save
 
 
+BUILD_LOCK = ".build.lock"
+
+
 @contextlib.contextmanager
 def build_lock(root: Path) -> Iterator[None]:
     """One build at a time per index directory, across processes (released if the holder dies)."""
     import fcntl
 
     root.mkdir(parents=True, exist_ok=True)
-    with (root / ".build.lock").open("w") as fh:
+    with (root / BUILD_LOCK).open("w") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -4,16 +4,19 @@ worker's private memory does not grow with the corpus (the page cache holds one 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import mmap
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 import numpy as np
+from pydantic import TypeAdapter
 
 Span = tuple[int, int]
+R = TypeVar("R", "StoredPassage", "StoredDocument")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,39 +46,6 @@ class StoredPassage:
     def page(self) -> int | None:
         return self.pages[0] if self.pages else None
 
-    def as_record(self) -> dict[str, Any]:
-        return {
-            "passage_id": self.passage_id,
-            "doc_id": self.doc_id,
-            "start": self.start,
-            "end": self.end,
-            "text": self.text,
-            "heading": self.heading,
-            "paragraph": self.paragraph,
-            "sentences": [list(s) for s in self.sentences],
-            "sentence_row": self.sentence_row,
-            "footnote": self.footnote,
-            "footnotes": [{"label": f.label, "passage_id": f.passage_id} for f in self.footnotes],
-            "pages": list(self.pages) if self.pages else None,
-        }
-
-    @classmethod
-    def from_record(cls, row: dict[str, Any]) -> StoredPassage:
-        return cls(
-            passage_id=str(row["passage_id"]),
-            doc_id=str(row["doc_id"]),
-            start=int(row["start"]),
-            end=int(row["end"]),
-            text=str(row["text"]),
-            heading=row["heading"],
-            paragraph=int(row["paragraph"]),
-            sentences=tuple((int(s), int(e)) for s, e in row["sentences"]),
-            sentence_row=int(row["sentence_row"]),
-            footnote=row["footnote"],
-            footnotes=tuple(FootnoteLink(str(f["label"]), str(f["passage_id"])) for f in row["footnotes"]),
-            pages=(int(row["pages"][0]), int(row["pages"][1])) if row.get("pages") else None,
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class StoredDocument:
@@ -84,46 +54,39 @@ class StoredDocument:
     doc_id: str
     title: str
     sha256: str
-    encoding: str
     text: str
     first_row: int  # its passages are rows [first_row, first_row + rows)
     rows: int
+    encoding: str = "utf-8"
     format: str = "txt"
     reader: str = "builtin"
     page_starts: tuple[int, ...] = ()  # PDF: offset in `text` where each page begins
 
-    def as_record(self) -> dict[str, Any]:
-        return {
-            "doc_id": self.doc_id,
-            "title": self.title,
-            "sha256": self.sha256,
-            "encoding": self.encoding,
-            "format": self.format,
-            "reader": self.reader,
-            "page_starts": list(self.page_starts),
-            "first_row": self.first_row,
-            "rows": self.rows,
-            "text": self.text,  # last: the large field
-        }
-
-    @classmethod
-    def from_record(cls, row: dict[str, Any]) -> StoredDocument:
-        return cls(
-            doc_id=str(row["doc_id"]),
-            title=str(row["title"]),
-            sha256=str(row["sha256"]),
-            encoding=str(row.get("encoding", "utf-8")),
-            text=str(row["text"]),
-            first_row=int(row["first_row"]),
-            rows=int(row["rows"]),
-            format=str(row.get("format", "txt")),
-            reader=str(row.get("reader", "builtin")),
-            page_starts=tuple(int(p) for p in row.get("page_starts", ())),
-        )
-
     @property
     def row_range(self) -> tuple[int, int]:
         return (self.first_row, self.first_row + self.rows)
+
+
+def as_record(item: StoredPassage | StoredDocument) -> dict[str, Any]:
+    """A record as its JSON line holds it (tuples as lists)."""
+    return dataclasses.asdict(item)
+
+
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {}
+
+
+def _adapter(kind: type[Any]) -> TypeAdapter[Any]:
+    found = _ADAPTERS.get(kind.__name__)
+    if found is None:  # built once per record type, on first use
+        found = _ADAPTERS[kind.__name__] = TypeAdapter(kind)
+    return found
+
+
+def from_record(kind: type[R], row: dict[str, Any]) -> R:
+    """A record parsed from its JSON line and checked against the dataclass's types (fields that older
+    generations lack take their defaults)."""
+    value: R = _adapter(kind).validate_python(row)
+    return value
 
 
 def offsets_path(path: Path) -> Path:
@@ -195,7 +158,7 @@ class PassageFile(Sequence[StoredPassage]):
             return [self[j] for j in range(*i.indices(len(self)))]
         if not -len(self) <= i < len(self):
             raise IndexError(i)
-        return StoredPassage.from_record(self._lines.row(i % len(self)))
+        return from_record(StoredPassage, self._lines.row(i % len(self)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +196,7 @@ class DocumentFile(Mapping[str, StoredDocument]):
             )
 
     def __getitem__(self, doc_id: str) -> StoredDocument:
-        return StoredDocument.from_record(self._lines.row(self._info[doc_id].line))
+        return from_record(StoredDocument, self._lines.row(self._info[doc_id].line))
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._info)

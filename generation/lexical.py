@@ -1,0 +1,57 @@
+"""Owns the lexical index: BM25 (bm25s, Lucene variant) over a generation's passages, saved as npy/JSON
+(no pickle). It takes terms, not text: the generation's analyzer (generation.analysis) makes them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+LEXICAL_DIR = "lexical"  # folder inside a generation; bm25s writes npy arrays and JSON there (no pickle)
+PARAMETERS = {"library": "bm25s", "method": "lucene", "k1": 1.5, "b": 0.75}
+
+
+class LexicalIndex:
+    """BM25 (Lucene variant, k1 1.5, b 0.75) over passages; row i is passage i, like the FAISS index."""
+
+    def __init__(self, bm25: Any) -> None:
+        self._bm25 = bm25
+        self._vocab: dict[str, int] = bm25.vocab_dict
+
+    @classmethod
+    def build(cls, passage_terms: Sequence[list[str]]) -> LexicalIndex:
+        import bm25s
+
+        bm25 = bm25s.BM25()
+        # An empty term list would make bm25s drop the row; "" keeps rows aligned with passages.
+        bm25.index([terms or [""] for terms in passage_terms], show_progress=False)
+        return cls(bm25)
+
+    def save(self, folder: Path) -> None:
+        self._bm25.save(str(folder))
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        import bm25s
+
+        # Memory-mapped: worker processes share the score arrays in the page cache.
+        return cls(bm25s.BM25.load(str(folder), allow_pickle=False, mmap=True))
+
+    def scores(self, terms: Sequence[str]) -> np.ndarray:
+        """BM25 score of every passage for the query's terms (zeros when none is in the corpus)."""
+        ids = [self._vocab[t] for t in terms if t in self._vocab]
+        if not ids:
+            return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(ids), dtype=np.float32)
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of an (analysed) term; 0 for unknown terms."""
+        tid = self._vocab.get(term)
+        if tid is None:
+            return 0.0
+        indptr = self._bm25.scores["indptr"]
+        df = int(indptr[tid + 1] - indptr[tid])
+        n = int(self._bm25.scores["num_docs"])
+        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))

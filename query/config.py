@@ -1,0 +1,29 @@
+"""Owns the query-time configuration: the ranking modes and `Ranking`, every number the pipeline uses
+(chosen by measurement; see docs/evaluation.md and docs/quality.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Mode = Literal["dense", "lexical", "hybrid"]
+MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
+Fusion = Literal["score", "rrf"]
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """How candidates are found, fused and reranked, how the highlight is chosen and when to doubt."""
+
+    mode: Mode = "hybrid"
+    fusion: Fusion = "score"
+    alpha: float = 0.75  # weight of the dense score in score fusion (1 - alpha for BM25)
+    rrf_k: int = 60
+    candidates: int = 50  # per retriever, before fusion
+    sentence_weight: float = 0.0  # rerank: weight of the best sentence's similarity
+    highlight_lexical: float = 0.3  # highlight: weight of the question's terms in a sentence (see highlight)
+    highlight_duration: float = 0.3  # highlight: bonus for holding a length of time, asked how long
+    # Above this unanswerable_score nothing answers closely: the highest score of the 89 dev and tuning
+    # questions, rounded up, so that none of them is flagged (`python -m evaluation calibrate`).
+    low_confidence_above: float = -0.03
+    unanswerable_weights: tuple[float, ...] = ()  # empty: confidence.UNANSWERABLE_WEIGHTS

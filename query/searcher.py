@@ -1,0 +1,147 @@
+"""Owns answering a question against one generation, as a pipeline: analyse -> retrieve dense and lexical
+candidates -> fuse (and optionally rerank) -> highlight the returned passages -> judge confidence."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from generation.analysis import AnswerKind
+from generation.model import Embedder
+from generation.records import StoredPassage
+from generation.store import Generation
+from query.confidence import JUDGED, AnswerSignals, answer_signals, unanswerable_score
+from query.config import Mode, Ranking
+from query.highlight import Highlight, HighlightWeights, best_sentence, highlight_sentence
+from query.retrieval import Candidates, Rows, fuse, retrieve
+
+
+class UnknownDocumentError(LookupError):
+    """The `doc` filter names a document that is not in the index."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    rank: int
+    score: float  # the ranking score of the mode (see README); higher is more relevant
+    passage: StoredPassage
+    highlight: tuple[int, int]  # offsets in passage text of the sentence closest to the query
+    dense: float  # cosine similarity of query and passage
+    lexical: float  # BM25 score of the passage
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    hits: list[Hit]
+    generation: str
+    took_ms: float
+    mode: Mode
+    low_confidence: bool
+    doubt: float  # the unanswerable score behind low_confidence (higher: less likely answered)
+    signals: AnswerSignals | None  # what that score was computed from (None when nothing was returned)
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A question as analysed once, before anything is retrieved."""
+
+    text: str
+    terms: list[str]  # its index terms, in order (what BM25 scores)
+    asked: AnswerKind | None  # the kind of answer its form asks for
+
+
+class Searcher:
+    """Search over one immutable generation; safe to share between threads."""
+
+    def __init__(self, generation: Generation, embedder: Embedder, ranking: Ranking | None = None) -> None:
+        self.generation = generation
+        self.embedder = embedder
+        self.ranking = ranking or Ranking()
+        self.analyzer = generation.analyzer
+
+    @property
+    def name(self) -> str:
+        return self.generation.name
+
+    def _rows(self, doc: str | None) -> Rows | None:
+        if doc is None:
+            return None
+        rows = self.generation.documents.row_range(doc)
+        if rows is None:
+            raise UnknownDocumentError(doc)
+        return rows
+
+    def analyse(self, text: str) -> Question:
+        return Question(text, self.analyzer.terms(text), self.analyzer.expected_answer(text))
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        doc: str | None = None,
+        mode: Mode | None = None,
+        ranking: Ranking | None = None,
+    ) -> SearchResult:
+        started = time.perf_counter()
+        cfg = ranking or self.ranking
+        mode = mode or cfg.mode
+        rows = self._rows(doc)
+        question = self.analyse(query)
+        vector = self.embedder.embed([query])[0]
+        found = retrieve(self.generation, vector, question.terms, rows, mode, max(k, cfg.candidates))
+        scores = self._rerank(found, vector, fuse(found, mode, cfg), cfg)
+        order = np.argsort(-scores, kind="stable")[:k]
+        passages = [self.generation.passages[found.rows[i]] for i in order]
+        # Highlights only for what is returned: most candidates are never shown.
+        marks = [self._highlight(p, vector, question, cfg) for p in passages]
+        hits = [
+            Hit(n, float(scores[i]), p, mark.span, float(found.dense[i]), float(found.lexical[i]))
+            for n, (i, p, mark) in enumerate(zip(order, passages, marks, strict=True), 1)
+        ]
+        signals, doubt = self._judge(question, marks[:JUDGED], cfg)
+        took = (time.perf_counter() - started) * 1000
+        low = doubt > cfg.low_confidence_above
+        return SearchResult(hits, self.generation.name, took, mode, low, doubt, signals)
+
+    def _rerank(self, found: Candidates, vector: np.ndarray, scores: np.ndarray, cfg: Ranking) -> np.ndarray:
+        """Scores plus `sentence_weight` times each candidate's best sentence cosine (off by default)."""
+        if not cfg.sentence_weight or not found.rows:
+            return scores
+        gen = self.generation
+        best = [best_sentence(gen.passages[r], gen.sentence_vectors, vector)[1] for r in found.rows]
+        return scores + cfg.sentence_weight * np.asarray(best, np.float32)
+
+    def _highlight(
+        self, passage: StoredPassage, vector: np.ndarray, question: Question, cfg: Ranking
+    ) -> Highlight:
+        # Only "how long" questions steer the highlight by answer kind: a "when" question is often
+        # answered relative to an event ("before this Congress") where citations hold years, and on the
+        # tuning sets a date or number bonus changed nothing (docs/quality.md).
+        kind = "duration" if question.asked == "duration" else None
+        gen = self.generation
+        weights = HighlightWeights(cfg.highlight_lexical, cfg.highlight_duration, kind)
+        terms = set(question.terms)
+        return highlight_sentence(
+            passage, gen.sentence_vectors, vector, terms, gen.lexical.idf, self.analyzer, weights
+        )
+
+    def _judge(
+        self, question: Question, marks: list[Highlight], cfg: Ranking
+    ) -> tuple[AnswerSignals | None, float]:
+        """The confidence signals of the first passages and their unanswerable score (inf: no results)."""
+        if not marks:
+            return None, math.inf
+        gen = self.generation
+        signals = answer_signals(
+            question.text,
+            set(question.terms),
+            question.asked,
+            self.analyzer,
+            gen.lexical.idf,
+            len(gen.passages),
+            marks,
+        )
+        return signals, unanswerable_score(signals, cfg.unanswerable_weights)
