@@ -48,14 +48,6 @@ class Passage:
     footnote: str | None = None  # the note's label when this passage is (part of) a footnote
 
 
-@dataclass(frozen=True, slots=True)
-class Paragraph:
-    start: int
-    end: int
-    heading: str | None  # the heading text when this paragraph is a heading line
-    note: str | None  # footnote label when this paragraph belongs to a footnote
-
-
 @dataclass(slots=True)
 class _Atom:
     start: int
@@ -283,6 +275,73 @@ def _pack(
     return groups
 
 
+def _headings(
+    text: str, paras: Sequence[Span], notes_from: int, heading_starts: Sequence[int] | None
+) -> dict[int, str]:
+    """Heading paragraphs before the notes: where the reader found them, else heading-like lines."""
+    if heading_starts is None:
+        return {
+            i: h
+            for i, (s, e) in enumerate(paras[:notes_from])
+            if (h := heading_of(text[s:e], markdown=False))
+        }
+    starts = set(heading_starts)
+    return {i: text[s:e] for i, (s, e) in enumerate(paras[:notes_from]) if s in starts}
+
+
+def _note_headings(text: str, paras: Sequence[Span], note_of: dict[int, str]) -> dict[str, str]:
+    """A footnote is headed by its label and first sentence, so each of its passages carries its subject."""
+    note_headings: dict[str, str] = {}
+    for i, label in note_of.items():
+        if label not in note_headings:
+            s, e = sentence_spans(text, *paras[i])[0]
+            first = text[s:e].removeprefix(label).strip()
+            note_headings[label] = f"Note {label}: " + (first if len(first) <= 160 else first[:157] + "...")
+    return note_headings
+
+
+def _passage(
+    doc_id: str, n: int, text: str, group: Sequence[_Atom], heading: str | None, note: str | None
+) -> Passage:
+    """A group of atoms as a passage: its span, text and sentence spans (relative, each once)."""
+    start, end = group[0].start, group[-1].end
+    sentences: list[Span] = []
+    for a in group:
+        sentences.extend(
+            (s - start, e - start) for s, e in a.sentences if (s - start, e - start) not in sentences
+        )
+    return Passage(
+        f"{doc_id}#{n}",
+        doc_id,
+        start,
+        end,
+        text[start:end],
+        heading,
+        group[0].para,
+        tuple(sentences),
+        footnote=note,
+    )
+
+
+def _link_footnotes(passages: list[Passage], markers: list[tuple[int, str]]) -> list[Passage]:
+    """Each passage with the notes whose markers it holds (label, the note's first passage)."""
+    first_passage_of_note: dict[str, str] = {}
+    for p in passages:
+        if p.footnote:
+            first_passage_of_note.setdefault(p.footnote, p.passage_id)
+    return [
+        _with_footnotes(
+            p,
+            [
+                (label, first_passage_of_note[label])
+                for off, label in markers
+                if p.start <= off < p.end and label in first_passage_of_note
+            ],
+        )
+        for p in passages
+    ]
+
+
 def chunk_document(
     doc_id: str,
     text: str,
@@ -294,60 +353,21 @@ def chunk_document(
     reader found heading paragraphs (structured formats); None: recognise heading lines in plain text."""
     paras = split_paragraphs(text)
     notes_from, note_of, markers = find_notes(text, paras)
-    if heading_starts is None:
-        headings = {
-            i: h
-            for i, (s, e) in enumerate(paras[:notes_from])
-            if (h := heading_of(text[s:e], markdown=False))
-        }
-    else:
-        starts = set(heading_starts)
-        headings = {i: text[s:e] for i, (s, e) in enumerate(paras[:notes_from]) if s in starts}
+    headings = _headings(text, paras, notes_from, heading_starts)
     groups = _pack(_atoms(text, paras, params, tok), set(headings), note_of, params)
-
-    passages: list[Passage] = []
-    current_heading: str | None = None
     heading_at_para: dict[int, str | None] = {}
+    current_heading: str | None = None
     for i in range(len(paras)):
-        current_heading = headings.get(i, current_heading)
-        heading_at_para[i] = current_heading
-    first_passage_of_note: dict[str, str] = {}
-    # A footnote is headed by its label and first sentence, so each of its passages carries its subject.
-    note_headings: dict[str, str] = {}
-    for i, label in note_of.items():
-        if label not in note_headings:
-            s, e = sentence_spans(text, *paras[i])[0]
-            first = text[s:e].removeprefix(label).strip()
-            note_headings[label] = f"Note {label}: " + (first if len(first) <= 160 else first[:157] + "...")
+        current_heading = heading_at_para[i] = headings.get(i, current_heading)
+    note_headings = _note_headings(text, paras, note_of)
+    passages: list[Passage] = []
     for n, group in enumerate(groups):
-        start, end = group[0].start, group[-1].end
         body = [a for a in group if a.para not in headings] or group
-        para = group[0].para
-        note = note_of.get(para)
+        note = note_of.get(group[0].para)
         heading = note_headings[note] if note else heading_at_para[body[0].para]
-        sentences: list[Span] = []
-        for a in group:
-            sentences.extend(
-                (s - start, e - start) for s, e in a.sentences if (s - start, e - start) not in sentences
-            )
-        pid = f"{doc_id}#{n}"
-        if note:
-            first_passage_of_note.setdefault(note, pid)
-        passages.append(
-            Passage(pid, doc_id, start, end, text[start:end], heading, para, tuple(sentences), footnote=note)
-        )
+        passages.append(_passage(doc_id, n, text, group, heading, note))
     if markers:
-        passages = [
-            _with_footnotes(
-                p,
-                [
-                    (label, first_passage_of_note[label])
-                    for off, label in markers
-                    if p.start <= off < p.end and label in first_passage_of_note
-                ],
-            )
-            for p in passages
-        ]
+        passages = _link_footnotes(passages, markers)
     _check_limits(passages, tok, params)
     return passages
 

@@ -113,7 +113,8 @@ def _continues(paragraph: str, last: Line | None, line: Line, width: float, body
     return full and not paragraph.rstrip().endswith((".", "!", "?", ":", '"', "”"))
 
 
-def read(raw: bytes, name: str) -> Extracted:
+def _pages(raw: bytes) -> tuple[list[list[Line]], str | None]:
+    """Every page's text lines and the metadata title, or ReaderError saying why the file cannot be read."""
     import pypdfium2 as pdfium
 
     try:
@@ -131,14 +132,19 @@ def read(raw: bytes, name: str) -> Extracted:
         pdf.close()
     if not any(line.text for lines in pages for line in lines):
         raise ReaderError("has no extractable text (a scanned PDF without a text layer? OCR it first)")
-    running = _running(pages)
-    pages = [_strip_edges(lines, running, len(pages) > 1) for lines in pages]
+    return pages, title
+
+
+@dataclass(frozen=True, slots=True)
+class _Measure:
+    body: float  # the body text's type size (median)
+    step: float  # line spacing of body text, over the whole document (a short page has too few lines)
+    width: float  # the rightmost text edge: a line reaching it fills the measure
+
+
+def _measure(pages: list[list[Line]]) -> _Measure:
     sizes = [line.size for lines in pages for line in lines if line.size]
     body = statistics.median(sizes) if sizes else 0.0
-    builder = TextBuilder()
-    first_heading: str | None = None
-    paragraph, heading = "", False
-    # Line spacing of body text, over the whole document (a short last page has too few lines to tell).
     steps = [
         a.baseline - b.baseline
         for lines in pages
@@ -147,9 +153,31 @@ def read(raw: bytes, name: str) -> Extracted:
     ]
     step = statistics.median([s for s in steps if s > 0] or [0.0])
     width = max((line.right for lines in pages for line in lines), default=0.0)
+    return _Measure(body, step, width)
+
+
+def _new_paragraph(above: Line, line: Line, is_heading: bool, heading: bool, m: _Measure) -> bool:
+    """Whether `line` starts a new paragraph after `above` on the same page."""
+    gap = above.baseline - line.baseline
+    # Larger type has larger line spacing: scale the gap that separates paragraphs.
+    spacing = 1.45 * m.step * max(1.0, line.size / m.body if m.body else 1.0)
+    # A first-line indent: further right than the line above (a block indented as a whole is not a new
+    # paragraph at each line).
+    indent = line.left - above.left > 0.8 * (line.size or m.body)
+    return is_heading != heading or gap > spacing or gap < 0 or (indent and not heading)
+
+
+def read(raw: bytes, name: str) -> Extracted:
+    pages, title = _pages(raw)
+    running = _running(pages)
+    pages = [_strip_edges(lines, running, len(pages) > 1) for lines in pages]
+    m = _measure(pages)
+    builder = TextBuilder()
+    first_heading: str | None = None
+    paragraph, heading = "", False
     last: Line | None = None
     for lines in pages:
-        if lines and not heading and _continues(paragraph, last, lines[0], width, body):
+        if lines and not heading and _continues(paragraph, last, lines[0], m.width, m.body):
             paragraph = _join(paragraph, lines[0].text, new_page=True)
             lines = lines[1:]
         else:
@@ -157,17 +185,10 @@ def read(raw: bytes, name: str) -> Extracted:
             paragraph, heading = "", False
             builder.page()
         for i, line in enumerate(lines):
-            is_heading = bool(body) and line.size >= 1.2 * body
-            if i and paragraph:
-                gap = lines[i - 1].baseline - line.baseline
-                # Larger type has larger line spacing: scale the gap that separates paragraphs.
-                spacing = 1.45 * step * max(1.0, line.size / body if body else 1.0)
-                # A first-line indent: further right than the line above (a block indented as a whole
-                # is not a new paragraph at each line).
-                indent = line.left - lines[i - 1].left > 0.8 * (line.size or body)
-                if is_heading != heading or gap > spacing or gap < 0 or (indent and not heading):
-                    builder.paragraph(paragraph, heading)
-                    paragraph = ""
+            is_heading = bool(m.body) and line.size >= 1.2 * m.body
+            if i and paragraph and _new_paragraph(lines[i - 1], line, is_heading, heading, m):
+                builder.paragraph(paragraph, heading)
+                paragraph = ""
             if not paragraph:
                 paragraph, heading = line.text, is_heading
                 if is_heading and first_heading is None:

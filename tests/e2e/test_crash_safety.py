@@ -20,14 +20,15 @@ from generation import store
 from generation.crash_points import KILL_AT, POINTS
 from generation.model import model_info
 from generation.onnx_model import is_complete, onnx_path
+from indexer.settings import BuildSettings
 from service.app import create_app
 from service.harness import live_server
 from service.settings import Settings
-from tests.corpus import REPO, index
+from tests.corpus import REPO, build_settings, index
 from tests.fakes import FakeEmbedder
 
 
-def _child(module: str, settings: Settings, **env: str) -> subprocess.Popen[str]:
+def _child(module: str, settings: BuildSettings, **env: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", module, *(["build", "--no-progress"] if module == "indexer" else [])],
         cwd=REPO,
@@ -38,32 +39,33 @@ def _child(module: str, settings: Settings, **env: str) -> subprocess.Popen[str]
     )
 
 
-def _add_text(settings: Settings, n: int) -> None:
+def _add_text(settings: BuildSettings, n: int) -> None:
     """New text every round, so each build has something to embed and write."""
     (settings.corpus_dir / f"extra-{n}.txt").write_text(
         "\n\n".join(f"Round {n}, note {i}: the delegates met on day {n * 100 + i}." for i in range(40))
     )
 
 
-def _assert_whole(settings: Settings, fingerprint: str) -> None:
+def _assert_whole(settings: BuildSettings, fingerprint: str) -> None:
     name = store.read_current(settings.index_dir)
     assert name is not None
     store.verify(store.generations_dir(settings.index_dir) / name, fingerprint)
 
 
-def _leftovers(settings: Settings) -> list[str]:
+def _leftovers(settings: BuildSettings) -> list[str]:
     gens = store.generations_dir(settings.index_dir)
     return [p.name for p in gens.iterdir() if p.name.startswith(store.TMP_PREFIX)]
 
 
 @pytest.fixture()
-def serving(fresh_settings: Settings, fake: FakeEmbedder) -> Iterator[tuple[Settings, list[str]]]:
-    """The fake-built essay served while the test works, queried in a loop; yields the failures seen."""
-    settings = fresh_settings.replace(keep_generations=1)  # every build also prunes
+def serving(fresh_settings: Settings, fake: FakeEmbedder) -> Iterator[tuple[BuildSettings, list[str]]]:
+    """The fake-built essay served while the test works, queried in a loop; yields the build's settings and
+    the failures seen."""
+    settings = build_settings(fresh_settings, keep_generations=1)  # every build also prunes
     index(settings, fake)
     failures: list[str] = []
     stop = threading.Event()
-    with live_server(create_app(settings, fake)) as url:
+    with live_server(create_app(fresh_settings, fake)) as url:
 
         def query_loop() -> None:
             with httpx.Client(base_url=url, timeout=30) as http:
@@ -83,7 +85,7 @@ def serving(fresh_settings: Settings, fake: FakeEmbedder) -> Iterator[tuple[Sett
 
 
 def test_a_kill_at_every_named_point_never_breaks_the_index(
-    serving: tuple[Settings, list[str]], fake: FakeEmbedder
+    serving: tuple[BuildSettings, list[str]], fake: FakeEmbedder
 ) -> None:
     settings, failures = serving
     points = [p for p in POINTS if p != "export-temp-written"]  # the fake build exports nothing
@@ -103,10 +105,13 @@ def test_a_kill_at_every_named_point_never_breaks_the_index(
 @pytest.mark.slow
 def test_kills_of_the_real_build_and_its_export_never_break_the_index(fresh_settings: Settings) -> None:
     """`python -m indexer build` with the real model: killed while exporting the query encoder, then at
-    random moments; each time the published index verifies, and the next build finishes the export."""
-    settings = fresh_settings.replace(query_encoder="auto")
+    random moments while it runs; each time the published index verifies, and the next build finishes the
+    export."""
+    settings = build_settings(fresh_settings, export_query_encoder=True)
     info = model_info(settings.model)
+    started = time.monotonic()
     assert _child("indexer", settings).wait(timeout=600) == 0
+    whole_build = time.monotonic() - started
     for path in onnx_path(settings.index_dir, info).parent.iterdir():
         path.unlink()  # the next build exports again
     _add_text(settings, 0)
@@ -118,9 +123,12 @@ def test_kills_of_the_real_build_and_its_export_never_break_the_index(fresh_sett
     for n in range(1, 3):
         _add_text(settings, n)
         child = _child("indexer", settings)
-        time.sleep(rng.uniform(0.5, 8.0))
+        # Within the first build's time (that one also exported): a kill that lands after the build has
+        # finished tests nothing, so the child must still be running when it comes.
+        time.sleep(rng.uniform(0.1, 0.6) * whole_build)
+        assert child.poll() is None, "the build ended before the kill"
         child.send_signal(signal.SIGKILL)
-        child.wait(timeout=60)
+        assert child.wait(timeout=60) == -signal.SIGKILL
         _assert_whole(settings, info.fingerprint)
     done = _child("indexer", settings)
     assert done.wait(timeout=600) == 0

@@ -37,6 +37,7 @@ def test_relevance_is_evidence_containment() -> None:
     assert relevant_passages(q, passages) == {"a"}
 
 
+@pytest.mark.slow  # ranx compiles its metrics with numba: about 40 s on a fresh install
 def test_metrics_from_ranked_lists() -> None:
     passages = [passage(p, t) for p, t in [("a", "alpha"), ("b", "beta"), ("c", "gamma")]]
     questions = [Question("1", "first", ("alpha",)), Question("2", "second", ("gamma",))]

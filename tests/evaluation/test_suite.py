@@ -5,18 +5,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from evaluation.settings import EvalSettings
 from evaluation.suite import QuestionSets, run_suite
 from service.settings import Settings
-from tests.corpus import DEV_QUESTIONS
+from tests.corpus import DEV_QUESTIONS, build_settings
 from tests.fakes import FakeEmbedder
 
 
+@pytest.mark.slow  # ranx compiles its metrics with numba: about 40 s on a fresh install
 def test_the_suite_reports_the_essay_without_scifact(fresh_settings: Settings, tmp_path: Path) -> None:
     said: list[str] = []
     out = tmp_path / "evaluation.md"
     fake = FakeEmbedder()
+    settings = EvalSettings.from_env(build_settings(fresh_settings).as_env())
     report = run_suite(
-        fresh_settings,
+        settings,
         lambda: fake,
         QuestionSets(DEV_QUESTIONS.parent),
         tmp_path / "nowhere",

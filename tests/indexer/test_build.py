@@ -101,7 +101,7 @@ def test_the_query_encoder_is_exported_inside_the_build_under_its_lock(
 
     monkeypatch.setattr(build_module, "ensure_query_encoders", export_spy)
     fake = FakeEmbedder()
-    summary = index(settings, fake)
+    summary = index(settings, fake, export_query_encoder=True)
     assert seen == [f"another build is already running on {settings.index_dir}"]
     assert summary.query_encoder == "exported in 0.0 s"
     assert "query encoder: exported in 0.0 s" in summary.render()

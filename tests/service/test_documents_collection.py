@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from generation import store
-from indexer.build import BuildError, build
+from indexer.build import BuildError
 from service.app import create_app
 from service.harness import live_server
 from service.settings import Settings
@@ -40,10 +40,8 @@ def mixed(tmp_path_factory: pytest.TempPathFactory, fake: FakeEmbedder) -> Setti
     corpus = mixed_corpus(root / "corpus")
     (corpus / "locked.pdf").write_bytes((DOCS / "encrypted.pdf").read_bytes())
     (corpus / "menu.html").write_text("<html><body><nav>Home | About</nav></body></html>")
-    settings = Settings(
-        corpus_dir=corpus, index_dir=root / "index", query_encoder="torch", skip_bad_files=True
-    )
-    summary = index(settings, fake)
+    settings = Settings(corpus_dir=corpus, index_dir=root / "index", query_encoder="torch")
+    summary = index(settings, fake, skip_bad_files=True)
     assert {s.doc_id: s.reason for s in summary.skipped} == {
         "locked.pdf": "is an encrypted PDF (password-protected): cannot be read",
         "menu.html": "has no main content (no text outside navigation, headers and footers)",
@@ -105,7 +103,7 @@ def test_the_same_text_in_another_format_reuses_its_vectors(tmp_path: Path, fake
         "<html><body><p>The soviets were councils.</p><p>They met in Petrograd in 1917.</p></body></html>"
     )
     counting = CountingEmbedder(fake)
-    summary = build(settings, lambda: counting, info=fake.info, progress=False)
+    summary = index(settings, counting)
     assert summary.documents == 2 and counting.texts == 0
 
 

@@ -13,6 +13,7 @@ from generation.records import (
     PassageFile,
     StoredDocument,
     StoredPassage,
+    as_record,
     offsets_path,
     write_records,
 )
@@ -39,7 +40,7 @@ def _passages() -> list[StoredPassage]:
 
 def test_passages_come_back_as_written_by_index_and_slice(tmp_path: Path) -> None:
     rows = _passages()
-    write_records(tmp_path / "passages.jsonl", [p.as_record() for p in rows])
+    write_records(tmp_path / "passages.jsonl", [as_record(p) for p in rows])
     assert offsets_path(tmp_path / "passages.jsonl").name == "passages.offsets.npy"
     stored = PassageFile(tmp_path / "passages.jsonl")
     assert len(stored) == 5 and list(stored) == rows
@@ -50,17 +51,17 @@ def test_passages_come_back_as_written_by_index_and_slice(tmp_path: Path) -> Non
 
 def test_a_file_without_its_offset_index_still_opens(tmp_path: Path) -> None:
     rows = _passages()
-    write_records(tmp_path / "passages.jsonl", [p.as_record() for p in rows])
+    write_records(tmp_path / "passages.jsonl", [as_record(p) for p in rows])
     offsets_path(tmp_path / "passages.jsonl").unlink()
     assert list(PassageFile(tmp_path / "passages.jsonl")) == rows
 
 
 def test_documents_keep_titles_and_rows_in_memory_and_text_on_disk(tmp_path: Path) -> None:
     docs = [
-        StoredDocument("a.txt", "Title A", "0" * 64, "utf-8", "Text of A " * 100, 0, 3),
-        StoredDocument("b/c.md", "Title C", "1" * 64, "cp1252", "Text of C", 3, 2),
+        StoredDocument("a.txt", "Title A", "0" * 64, "Text of A " * 100, 0, 3, encoding="utf-8"),
+        StoredDocument("b/c.md", "Title C", "1" * 64, "Text of C", 3, 2, encoding="cp1252"),
     ]
-    write_records(tmp_path / "documents.jsonl", [d.as_record() for d in docs])
+    write_records(tmp_path / "documents.jsonl", [as_record(d) for d in docs])
     stored = DocumentFile(tmp_path / "documents.jsonl")
     assert set(stored) == {"a.txt", "b/c.md"} and len(stored) == 2 and "a.txt" in stored
     assert stored["b/c.md"] == docs[1] and dict(stored) == {d.doc_id: d for d in docs}
