@@ -10,7 +10,7 @@ import pytest
 from evaluation.settings import EvalSettings
 from evaluation.suite import QuestionSets, run_suite
 from service.settings import Settings
-from tests.corpus import DEV_QUESTIONS, build_settings
+from tests.corpus import DEV_QUESTIONS
 from tests.fakes import FakeEmbedder
 
 
@@ -19,7 +19,7 @@ def test_the_suite_reports_the_essay_without_scifact(fresh_settings: Settings, t
     said: list[str] = []
     out = tmp_path / "evaluation.md"
     fake = FakeEmbedder()
-    settings = EvalSettings.from_env(build_settings(fresh_settings).as_env())
+    settings = EvalSettings.from_env(fresh_settings.as_env(), export_query_encoder=False)
     report = run_suite(
         settings,
         lambda: fake,

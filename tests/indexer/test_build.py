@@ -8,7 +8,7 @@ import pytest
 
 from generation import store
 from generation.torch_model import SentenceTransformerEmbedder
-from indexer.build import BuildError, build
+from indexer.build import BuildError
 from indexer.settings import BuildSettings
 from service.settings import Settings
 from tests.corpus import ESSAY, index, run_indexer
@@ -20,7 +20,7 @@ def test_rebuild_of_unchanged_corpus_embeds_nothing(
 ) -> None:
     first = index(fresh_settings, embedder)
     counting = CountingEmbedder(embedder)
-    second = build(fresh_settings, lambda: counting, info=embedder.info, progress=False)
+    second = index(fresh_settings, counting)
     assert counting.texts == 0
     assert (second.embedded, second.reused, second.removed) == (0, first.passages, 0)
     assert second.passages == first.passages and second.documents == 1
@@ -36,7 +36,7 @@ def test_editing_one_paragraph_reembeds_only_changed_passages(
     text = path.read_text()
     path.write_text(text.replace("Schooling was made free and open to all.", "Schooling was free for all."))
     counting = CountingEmbedder(embedder)
-    second = build(fresh_settings, lambda: counting, info=embedder.info, progress=False)
+    second = index(fresh_settings, counting)
     new = store.open_current(fresh_settings.index_dir)
     changed = {p.text for p in new.passages} - {p.text for p in old.passages}
     assert second.embedded == len(changed) >= 1
@@ -53,8 +53,7 @@ def test_bad_corpus_fails_and_leaves_the_published_index(
     with pytest.raises(BuildError, match=r"empty\.txt is empty"):
         index(fresh_settings, embedder)
     assert store.read_current(fresh_settings.index_dir) == good
-    skipping = fresh_settings.replace(skip_bad_files=True)
-    summary = index(skipping, embedder)
+    summary = index(fresh_settings, embedder, skip_bad_files=True)
     assert [s.doc_id for s in summary.skipped] == ["empty.txt"] and summary.embedded == 0
 
 
