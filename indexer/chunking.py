@@ -60,6 +60,10 @@ class _Atom:
 
 _PARA_BREAK = re.compile(r"\n(?:[ \t\f\v]*\n)+")
 _MD_HEADING = re.compile(r"#{1,6}[ \t]+(.+?)[ \t#]*")
+# A section number opening a line: "1.", "1.1.1.", "A.2.", "IV." (a number of several parts needs no dot).
+_SECTION_NUMBER = re.compile(
+    r"(?:(?:\d{1,3}|[A-Z]|[IVXLC]{1,6})(?:\.\d{1,3})*\.|\d{1,3}(?:\.\d{1,3})+)(?=\s|$)"
+)
 _NOTE_START = re.compile(r"(\d{1,3})(?=[^\d\s.,;:)\]])")
 # A marker: digits glued to sentence punctuation or a closing quote/bracket ("1871.1 Marx",
 # "(par. 5.2)3"), optionally after one space ("Revolution. 2"), followed by whitespace or the end.
@@ -146,7 +150,17 @@ def heading_of(block: str, markdown: bool) -> str | None:
         m = _MD_HEADING.fullmatch(block)
         return m.group(1) if m else None
     stripped = block.strip("\"'“”‘’ ")
-    if not stripped or len(block) > 120 or stripped[-1] in ".!?,;:" or not stripped[0].isupper():
+    if not stripped or len(block) > 120:
+        return None
+    numbered = _SECTION_NUMBER.match(stripped)
+    if numbered:
+        # "1.1.1. The shell prompt", "A.2.": a numbered heading, titled or not (a title after the number
+        # must read as one: a capital or a digit first, no sentence punctuation at the end).
+        title = stripped[numbered.end() :].strip()
+        if not title or ((title[0].isupper() or title[0].isdigit()) and title[-1] not in ".!?,;:"):
+            return block
+        return None
+    if stripped[-1] in ".!?,;:" or not stripped[0].isupper():
         return None
     return block if len(block.split()) >= 2 else None
 

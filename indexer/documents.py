@@ -49,6 +49,7 @@ class CorpusError(Exception):
 
 
 _WORDS = re.compile(r"[a-z0-9]+")
+_LETTERS = re.compile(r"[^\W\d_]{2}")
 LEADING_LINES = 5  # title lines are looked for among the heading-like lines before the first paragraph
 
 
@@ -73,7 +74,9 @@ def title_for(doc_id: str, text: str) -> str:
         return _title_from_name(doc_id)
     name_words = set(_WORDS.findall(Path(doc_id).stem.lower()))
     overlap = [len(name_words & set(_WORDS.findall(line.lower()))) for line in leading]
-    best = max(range(len(leading)), key=lambda i: (overlap[i], -i))
+    # A line that is only a section number ("A.2.") names nothing: any other line is a better title.
+    named = [bool(_LETTERS.search(line)) for line in leading]
+    best = max(range(len(leading)), key=lambda i: (named[i], overlap[i], -i))
     return leading[best]
 
 

@@ -21,6 +21,9 @@ class Ranking:
     rrf_k: int = 60
     candidates: int = 50  # per retriever, before fusion
     sentence_weight: float = 0.0  # rerank: weight of the best sentence's similarity
+    # Near-duplicates folded into one result: a passage at least this share of whose word trigrams are in
+    # a better one (the shorter's share; 0: off). See query/collapse.py.
+    collapse: float = 0.6
     highlight_lexical: float = 0.3  # highlight: weight of the question's terms in a sentence (see highlight)
     highlight_duration: float = 0.3  # highlight: bonus for holding a length of time, asked how long
     # Above this unanswerable_score nothing answers closely: the highest score of the 89 dev and tuning

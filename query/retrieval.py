@@ -48,6 +48,10 @@ class Candidates:
     dense: np.ndarray  # cosine of each candidate with the question
     lexical: np.ndarray  # BM25 score of each candidate (0 when negative or outside the filter)
 
+    def scores(self, i: int) -> tuple[float, float]:
+        """Candidate i's cosine and BM25 score."""
+        return float(self.dense[i]), float(self.lexical[i])
+
 
 def _bm25(generation: Generation, terms: Sequence[str], rows: Rows | None) -> np.ndarray:
     """BM25 of every passage; outside the document filter -1 (below any passage inside it)."""

@@ -13,6 +13,7 @@ from generation.analysis import AnswerKind
 from generation.model import Embedder
 from generation.records import StoredPassage
 from generation.store import Generation
+from query.collapse import collapse
 from query.confidence import JUDGED, AnswerSignals, answer_signals, unanswerable_score
 from query.config import Mode, Ranking
 from query.highlight import Highlight, HighlightWeights, best_sentence, highlight_sentence
@@ -31,6 +32,7 @@ class Hit:
     highlight: tuple[int, int]  # offsets in passage text of the sentence closest to the query
     dense: float  # cosine similarity of query and passage
     lexical: float  # BM25 score of the passage
+    also_in: tuple[StoredPassage, ...] = ()  # near-duplicates folded into this result, best first
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +95,13 @@ class Searcher:
         vector = self.embedder.embed([query])[0]
         found = retrieve(self.generation, vector, question.terms, rows, mode, max(k, cfg.candidates))
         scores = self._rerank(found, vector, fuse(found, mode, cfg), cfg)
-        order = np.argsort(-scores, kind="stable")[:k]
-        passages = [self.generation.passages[found.rows[i]] for i in order]
+        order = [int(i) for i in np.argsort(-scores, kind="stable")]
+        results = collapse(order, lambda i: self.generation.passages[found.rows[i]], k, cfg.collapse)
         # Highlights only for what is returned: most candidates are never shown.
-        marks = [self._highlight(p, vector, question, cfg) for p in passages]
+        marks = [self._highlight(r.passage, vector, question, cfg) for r in results]
         hits = [
-            Hit(n, float(scores[i]), p, mark.span, float(found.dense[i]), float(found.lexical[i]))
-            for n, (i, p, mark) in enumerate(zip(order, passages, marks, strict=True), 1)
+            Hit(n, float(scores[r.index]), r.passage, mark.span, *found.scores(r.index), tuple(r.copies))
+            for n, (r, mark) in enumerate(zip(results, marks, strict=True), 1)
         ]
         signals, doubt = self._judge(question, marks[:JUDGED], cfg)
         took = (time.perf_counter() - started) * 1000

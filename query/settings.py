@@ -21,6 +21,13 @@ class QuerySettings(Location):
     sentence_weight: float = Field(
         0.0, ge=0, le=2, description="Rerank weight of the best sentence's cosine (off: no measured gain)"
     )
+    collapse: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="Near-duplicates folded into one result: a passage sharing at least this share of its "
+        "word trigrams with a better one is listed under it (`also_in`); 0: off",
+    )
     highlight_lexical: float = Field(
         0.3, ge=0, le=5, description="Weight of the question's terms when choosing the sentence to highlight"
     )
@@ -50,6 +57,7 @@ class QuerySettings(Location):
             alpha=self.fusion_alpha,
             candidates=self.candidates,
             sentence_weight=self.sentence_weight,
+            collapse=self.collapse,
             highlight_lexical=self.highlight_lexical,
             highlight_duration=self.highlight_duration,
             low_confidence_above=self.low_confidence_above,

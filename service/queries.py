@@ -74,6 +74,11 @@ def hit_json(hit: Hit, documents: DocumentFile) -> dict[str, Any]:
         "footnote": p.footnote,
         "footnotes": [{"label": f.label, "passage_id": f.passage_id} for f in p.footnotes],
         "scores": {"dense": round(hit.dense, 4), "lexical": round(hit.lexical, 4)},
+        # The same content elsewhere (another format of the book, a mirrored page), folded into this result.
+        "also_in": [
+            {"passage_id": c.passage_id, "document": c.doc_id, "title": documents.title(c.doc_id)}
+            for c in hit.also_in
+        ],
     }
 
 

@@ -43,6 +43,14 @@ def _result_view(result: dict[str, Any]) -> dict[str, Any]:
             {"label": n["label"], "url": context_url(result["document"], n["passage_id"])}
             for n in result["footnotes"]
         ],
+        "copies": [
+            {
+                "title": c["title"],
+                "document": c["document"],
+                "url": context_url(c["document"], c["passage_id"]),
+            }
+            for c in result["also_in"]
+        ],
     }
 
 

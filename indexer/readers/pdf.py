@@ -16,7 +16,15 @@ from indexer.readers.model import PAGE_BREAK, Extracted, ReaderError, TextBuilde
 EDGE_LINES = 3  # lines at the top and bottom of a page that may be running headers or footers
 _DIGITS = re.compile(r"\d+")
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(/|of)\s*\d+)?$", re.IGNORECASE)
-_SOFT_HYPHENS = ("\u00ad", "\x02")
+# A hyphenation point: PDFium reports one as U+FFFE (and some files carry U+00AD or U+0002).
+_SOFT_HYPHENS = ("\u00ad", "\x02", "\ufffe")
+_INNER_SOFT_HYPHEN = re.compile("[\u00ad\x02\ufffe](?=(.))")
+# Characters no reader can show: a non-character, and the replacement of a glyph with no Unicode mapping.
+_UNSHOWABLE = dict.fromkeys(map(ord, "\uffff\ufffd"))
+# A table of contents or index line: dot leaders, or a list of page numbers at the end ("term, 12, 45").
+_REFERENCE_LINE = re.compile(r"(?:\.\s?){4,}\s*[\divxlc]+\s*$|,\s*\d+(?:\s*[,–-]\s*\d+)*\s*$", re.IGNORECASE)
+REFERENCE_PAGE_SHARE = 0.5  # a page is a table of contents or an index when this share of its lines are
+REFERENCE_PAGE_LINES = 5  # ... and at least this many
 
 
 @dataclass(slots=True)
@@ -60,7 +68,11 @@ def _lines(textpage: object) -> list[Line]:
 
 
 def _clean(line: str) -> str:
-    return line.replace(PAGE_BREAK, "").strip()
+    """A line's text without unshowable characters; a hyphenation point inside it is dropped before a
+    small letter ("manip-ulation") and kept as a hyphen before anything else ("All-Russia"). One at the
+    line end is left for `_join`, which knows the next line."""
+    line = line.replace(PAGE_BREAK, "").translate(_UNSHOWABLE).strip()
+    return _INNER_SOFT_HYPHEN.sub(lambda m: "" if m.group(1).islower() else "-", line)
 
 
 def _normal(line: str) -> str:
@@ -96,7 +108,7 @@ def _join(previous: str, line: str, new_page: bool = False) -> str:
     """Join two lines of one paragraph: a word hyphenated across the line end becomes one word."""
     mark = PAGE_BREAK if new_page else ""
     if previous.endswith(_SOFT_HYPHENS):
-        return previous[:-1] + mark + line
+        return previous[:-1] + ("" if line[:1].islower() else "-") + mark + line
     if len(previous) > 1 and previous.endswith("-") and previous[-2].isalpha() and line[:1].islower():
         return previous[:-1] + mark + line
     return previous + " " + mark + line
@@ -111,6 +123,13 @@ def _continues(paragraph: str, last: Line | None, line: Line, width: float, body
         return True
     full = last.right >= width - 1.5 * body
     return full and not paragraph.rstrip().endswith((".", "!", "?", ":", '"', "”"))
+
+
+def is_reference_page(lines: list[Line]) -> bool:
+    """A table of contents or an index: most lines end in page numbers. Its text is not prose to answer
+    from (it would rank as an answer to anything it names), so the page is left out."""
+    references = sum(1 for line in lines if _REFERENCE_LINE.search(line.text))
+    return references >= REFERENCE_PAGE_LINES and references >= REFERENCE_PAGE_SHARE * len(lines)
 
 
 def _pages(raw: bytes) -> tuple[list[list[Line]], str | None]:
@@ -171,6 +190,7 @@ def read(raw: bytes, name: str) -> Extracted:
     pages, title = _pages(raw)
     running = _running(pages)
     pages = [_strip_edges(lines, running, len(pages) > 1) for lines in pages]
+    pages = [[] if is_reference_page(lines) else lines for lines in pages]  # pages still count
     m = _measure(pages)
     builder = TextBuilder()
     first_heading: str | None = None

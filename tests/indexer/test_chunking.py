@@ -141,3 +141,25 @@ def test_footnote_marker_after_period_ends_the_sentence() -> None:
     assert first == 1 and labels == {1: "1"} and markers == [(text.index(".1 ") + 1, "1")]
     spans = sentence_spans(text, *paras[0])
     assert text[spans[0][0] : spans[0][1]] == "It began in 1871.1"
+
+
+def test_numbered_heading_lines_of_plain_text_are_headings(tokenizer: Tokenizer) -> None:
+    from indexer.documents import title_for
+
+    text = (
+        "1.1.1. The shell prompt\n\nThe prompt shows the user name and the current folder.\n\n"
+        "A.2.\n\nThe appendix lists the options.\n\n1.2 Pipes and redirection\n\n"
+        "A pipe sends one command's output to another.\n\n12.5 percent of users never change it."
+    )
+    params = ChunkParams(target_tokens=16)
+    passages = chunk_document("1-1-1.txt", text, tokenizer, params)
+    assert_invariants(text, passages, tokenizer, params)
+    headings = {p.text.split("\n")[-1]: p.heading for p in passages}
+    assert headings["The prompt shows the user name and the current folder."] == "1.1.1. The shell prompt"
+    assert headings["The appendix lists the options."] == "A.2."
+    assert headings["A pipe sends one command's output to another."] == "1.2 Pipes and redirection"
+    assert headings["12.5 percent of users never change it."] == "1.2 Pipes and redirection"
+    assert title_for("1-1-1.txt", text) == "1.1.1. The shell prompt"
+    assert title_for("appendix.txt", "A.2.\n\nThe Options\n\nText of it.") == "The Options", (
+        "a number names nothing"
+    )

@@ -13,7 +13,7 @@ import pytest
 
 from indexer.readers import ReaderError, read_bytes
 from indexer.readers.archive import MAX_UNCOMPRESSED
-from indexer.readers.pdf import _join
+from indexer.readers.pdf import _clean, _join
 from tests.corpus import ESSAY, SEEDS
 
 DOCS = Path(__file__).resolve().parent.parent / "documents"
@@ -85,6 +85,12 @@ def test_words_hyphenated_across_line_ends_are_joined() -> None:
     assert _join("the dictator-", "ship of") == "the dictatorship of"
     assert _join("self-", "Reliance") == "self- Reliance"  # a capital: a real hyphenated compound
     assert _join("soft\u00ad", "ware") == "software"
+    # PDFium reports a hyphenation point as U+FFFE, at a line end or inside a line.
+    assert _join("manip\ufffe", "ulation") == "manipulation"
+    assert _join("All\ufffe", "Russia Congress") == "All-Russia Congress"
+    assert _clean("DER manip\ufffeulation.") == "DER manipulation."
+    assert _clean("this All\ufffeRussia Congress") == "this All-Russia Congress"
+    assert _clean("a glyph \ufffdwithout\uffff a code") == "a glyph without a code"
 
 
 def test_markdown_front_matter_and_markup_are_left_out() -> None:

@@ -64,3 +64,17 @@ def test_the_texinfo_pdf_loses_its_running_chapter_headers_and_keeps_its_pages()
         raw = words(pdf[n].get_textpage().get_text_range())
         if ours:  # oracle: PDFium's own text of that page holds our page's first and last words
             assert " ".join(ours[:6]) in raw and " ".join(ours[-6:]) in raw, n + 1
+
+
+def test_the_pdf_text_has_no_unshowable_characters_and_no_contents_or_index_pages() -> None:
+    import re
+
+    from indexer.readers import read_bytes
+
+    text = read_bytes(PDF.read_bytes(), PDF.name).text
+    for char in "\ufffe\uffff\ufffd\u00ad":
+        assert char not in text, f"U+{ord(char):04X}"
+    assert "(DER) manipulation." in text  # PDFium gives "manip\ufffeulation": a hyphenation point
+    assert not re.search(r"(?:\. ?){5,}\d", text), "a dot leader: a table of contents or index line"
+    for heading in ("Table of Contents", "Concept Index", "Function and Data Index"):
+        assert heading not in text
