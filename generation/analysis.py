@@ -1,17 +1,20 @@
-"""Owns text analysis, the one place for language rules: the Analyzer interface (terms for BM25 and
-highlights; a question's names, numbers and the kind of answer it asks for) and its English implementation.
-The analyzer's name is saved in each generation's manifest, so queries are analysed as the passages were."""
+"""Owns text analysis, the one place for language rules: the Analyzer interface (terms for BM25 and the
+highlight; a question's names, numbers and the kind of answer it asks for), an analyzer per language
+(Unicode words, that language's stop words and Snowball stemmer) with English's own question rules, and the
+corpus's languages, saved in each generation's manifest so that queries are analysed as passages were."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Protocol
 
 # What kind of answer a question asks for, when its form says so.
 AnswerKind = str  # "date" | "duration" | "number"
+PLAIN = "und"  # no language known (or none with a stemmer): Unicode words, nothing else
 
 
 class Analyzer(Protocol):
@@ -19,7 +22,7 @@ class Analyzer(Protocol):
 
     @property
     def name(self) -> str:
-        """The name saved in the manifest (`analyzer_named` finds it again)."""
+        """The language code saved in the manifest (`analyzer_named` finds the analyzer again)."""
         ...
 
     def terms(self, text: str) -> list[str]:
@@ -35,7 +38,7 @@ class Analyzer(Protocol):
         ...
 
     def expected_answer(self, question: str) -> AnswerKind | None:
-        """The kind of answer the question's form asks for, if it says."""
+        """The kind of answer the question's form asks for, if this language's rules can tell."""
         ...
 
     def holds_answer(self, kind: AnswerKind | None, sentence: str) -> bool:
@@ -43,18 +46,128 @@ class Analyzer(Protocol):
         ...
 
 
-# --- English --------------------------------------------------------------------------------------------
+# ISO 639-1 code -> (Snowball stemmer in PyStemmer, stop-word list in bm25s). Stop words are left to BM25's
+# idf where bm25s has no list.
+LANGUAGES: dict[str, tuple[str | None, str | None]] = {
+    "en": ("english", "STOPWORDS_EN"),
+    "fr": ("french", "STOPWORDS_FRENCH"),
+    "de": ("german", "STOPWORDS_GERMAN"),
+    "es": ("spanish", "STOPWORDS_SPANISH"),
+    "it": ("italian", "STOPWORDS_ITALIAN"),
+    "pt": ("portuguese", "STOPWORDS_PORTUGUESE"),
+    "nl": ("dutch", "STOPWORDS_DUTCH"),
+    "da": ("danish", "STOPWORDS_DANISH"),
+    "sv": ("swedish", "STOPWORDS_SWEDISH"),
+    "no": ("norwegian", "STOPWORDS_NORWEGIAN"),
+    "nb": ("norwegian", "STOPWORDS_NORWEGIAN"),
+    "ru": ("russian", "STOPWORDS_RUSSIAN"),
+    "tr": ("turkish", "STOPWORDS_TURKISH"),
+    "fi": ("finnish", None),
+    "hu": ("hungarian", None),
+    "ro": ("romanian", None),
+    "cs": ("czech", None),
+    "pl": ("polish", None),
+    "el": ("greek", None),
+    "ca": ("catalan", None),
+    "eu": ("basque", None),
+    "ga": ("irish", None),
+    "lt": ("lithuanian", None),
+    "et": ("estonian", None),
+    "hy": ("armenian", None),
+    "sr": ("serbian", None),
+    "id": ("indonesian", None),
+    "ar": ("arabic", None),
+    "fa": ("persian", None),
+    "hi": ("hindi", None),
+    "ne": ("nepali", None),
+    "ta": ("tamil", None),
+    "yi": ("yiddish", None),
+    "eo": ("esperanto", None),
+    "zh": (None, "STOPWORDS_CHINESE"),
+    "ko": (None, "STOPWORDS_KOREAN"),
+}
 
 _QUOTES = str.maketrans({c: "'" for c in '`´‘’‚‛“”„‟″′«»"'})
 # "re- established" (a line-break hyphen left in the text) is one word, "re-established".
-_HYPHENATION = re.compile(r"(?<=[A-Za-z])- (?=[a-z])")
-# A footnote marker or number glued to a word: "1The", "1871.1" -> separate tokens.
-_DIGIT_LETTER = re.compile(r"(?<=\d)(?=[A-Z][a-z])")
-_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_HYPHENATION = re.compile(r"(?<=[^\W\d_])- (?=[^\W\dA-Z_])")
+# A footnote marker or number glued to a capitalised word: "1The", "1871.1" -> separate tokens.
+_DIGIT_LETTER = re.compile(r"(?<=\d)(?=[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ])")
+# A word of any script: letters and digits, joined by inner hyphens ("re-established", "apt-get").
+_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+_NUMBER_TERM = re.compile(r"\d+")
+
+
+@cache
+def _stopwords(language: str) -> frozenset[str]:
+    listing = LANGUAGES.get(language, (None, None))[1]
+    if listing is None:
+        return frozenset()
+    import bm25s.stopwords
+
+    return frozenset(getattr(bm25s.stopwords, listing))
+
+
+@cache
+def _stemmer(language: str) -> Any:
+    algorithm = LANGUAGES.get(language, (None, None))[0]
+    if algorithm is None:
+        return None
+    import Stemmer
+
+    return Stemmer.Stemmer(algorithm)
+
+
+def supported(language: str) -> bool:
+    """Whether a language has a stemmer or stop words here (else its documents get plain Unicode terms)."""
+    return language in LANGUAGES
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageAnalyzer:
+    """Unicode words (accents kept), lower-cased; the language's stop words dropped and its Snowball
+    stemmer applied. Questions get the general signals only: numbers as names, an exact match as known,
+    no question forms (those rules are English's, below)."""
+
+    language: str = PLAIN
+
+    @property
+    def name(self) -> str:
+        return self.language
+
+    def _normalised(self, text: str) -> str:
+        text = _HYPHENATION.sub("-", text.translate(_QUOTES))
+        return _DIGIT_LETTER.sub(" ", text).lower()
+
+    def terms(self, text: str) -> list[str]:
+        """Hyphenated words give the whole and its parts; quotes folded, line-break hyphens joined."""
+        stop = _stopwords(self.language)
+        words: list[str] = []
+        for m in _WORD.finditer(self._normalised(text)):
+            word = m.group(0)
+            parts = word.split("-")
+            if len(parts) > 1:
+                words.append(word.replace("-", ""))
+            words.extend(p for p in parts if p and p not in stop)
+        stemmer = _stemmer(self.language)
+        return list(stemmer.stemWords(words)) if stemmer is not None else words
+
+    def names(self, question: str) -> list[str]:
+        return [t for t in self.terms(question) if _NUMBER_TERM.fullmatch(t)]
+
+    def known_name(self, term: str, idf: Callable[[str], float]) -> bool:
+        return idf(term) > 0
+
+    def expected_answer(self, question: str) -> AnswerKind | None:
+        return None
+
+    def holds_answer(self, kind: AnswerKind | None, sentence: str) -> bool:
+        return True
+
+
+# --- English: its question forms, its names, its possessive ---------------------------------------------
+
 _POSSESSIVE = re.compile(r"'s\b")
 _WORD_OR_NUMBER = re.compile(r"[A-Za-z][\w'’-]*|\d+")
-
-# Dates for "when", a length of time for "how long", numbers for "how many".
 _ASKS_DATE = re.compile(r"^\W*(when|(in |on )?(what|which) (year|date|month|century|decade))\b", re.I)
 _ASKS_DURATION = re.compile(r"\bhow long\b", re.I)
 _ASKS_NUMBER = re.compile(
@@ -75,41 +188,14 @@ _NUMBER = re.compile(
 )
 
 
-@lru_cache(maxsize=1)
-def _english_stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return frozenset(STOPWORDS_EN)
-
-
-@lru_cache(maxsize=1)
-def _english_stemmer() -> Any:
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
 @dataclass(frozen=True, slots=True)
-class EnglishAnalyzer:
-    """Lower-case Snowball-stemmed ASCII words without Lucene's English stop words; English question forms
-    and capitalised names."""
+class EnglishAnalyzer(LanguageAnalyzer):
+    """English: the possessive dropped; capitalised names; "when", "how long", "how many" questions."""
 
-    name: str = "english"
+    language: str = "en"
 
-    def terms(self, text: str) -> list[str]:
-        """Hyphenated words give the whole and its parts; quotes folded, line-break hyphens joined."""
-        text = _HYPHENATION.sub("-", text.translate(_QUOTES))
-        text = _DIGIT_LETTER.sub(" ", text)
-        text = _POSSESSIVE.sub("", text.lower())
-        stop = _english_stopwords()
-        words: list[str] = []
-        for m in _WORD.finditer(text):
-            word = m.group(0)
-            parts = word.split("-")
-            if len(parts) > 1:
-                words.append(word.replace("-", ""))
-            words.extend(p for p in parts if p and p not in stop)
-        return list(_english_stemmer().stemWords(words))
+    def _normalised(self, text: str) -> str:
+        return _POSSESSIVE.sub("", LanguageAnalyzer._normalised(self, text))
 
     def names(self, question: str) -> list[str]:
         """Capitalised words after the first, and numbers. Of a hyphenated word only the capitalised parts
@@ -145,21 +231,57 @@ class EnglishAnalyzer:
 
 
 ENGLISH: Analyzer = EnglishAnalyzer()
-ANALYZERS: dict[str, Analyzer] = {ENGLISH.name: ENGLISH}
+LEGACY_NAMES = {"english": "en"}  # generations written before analyzers were per language
 
 
 class UnknownAnalyzerError(ValueError):
     """A generation names an analyzer this version does not have."""
 
 
+@cache
 def analyzer_named(name: str | None) -> Analyzer:
-    """The analyzer a generation was built with (generations from before the field: English)."""
-    found = ANALYZERS.get(name or ENGLISH.name)
-    if found is None:
-        raise UnknownAnalyzerError(
-            f"unknown text analyzer {name!r} (this version has {', '.join(ANALYZERS)})"
-        )
-    return found
+    """The analyzer of a language code (generations from before the field: English)."""
+    code = LEGACY_NAMES.get(name or "english", name or "en")
+    if code == "en":
+        return ENGLISH
+    if code == PLAIN or supported(code):
+        return LanguageAnalyzer(code)
+    raise UnknownAnalyzerError(f"unknown text analyzer {name!r} (this version has {', '.join(LANGUAGES)})")
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusLanguages:
+    """The languages of a generation's documents (saved in its manifest): each passage is analysed in its
+    document's language, and a question in its own where the corpus has several (else the corpus's)."""
+
+    counts: tuple[tuple[str, int], ...]  # language -> documents, most first
+
+    @classmethod
+    def of(cls, languages: Iterable[str]) -> CorpusLanguages:
+        return cls(tuple(Counter(languages).most_common()))
+
+    @property
+    def default(self) -> str:
+        return self.counts[0][0] if self.counts else "en"
+
+    @property
+    def codes(self) -> list[str]:
+        return [code for code, _ in self.counts]
+
+    def manifest(self) -> dict[str, Any]:
+        return {"name": self.default, "languages": dict(self.counts)}
+
+    @classmethod
+    def from_manifest(cls, entry: Mapping[str, Any] | None) -> CorpusLanguages:
+        """From the manifest's "analyzer" entry; before it listed languages, one: its name (English)."""
+        entry = entry or {}
+        languages = entry.get("languages")
+        if isinstance(languages, Mapping) and languages:
+            return cls(tuple((str(k), int(v)) for k, v in languages.items()))
+        return cls(((analyzer_named(entry.get("name")).name, 1),))
+
+    def analyzer(self, language: str | None = None) -> Analyzer:
+        return analyzer_named(language or self.default)
 
 
 def sentence_terms(

@@ -41,6 +41,7 @@ class StoredPassage:
     footnote: str | None  # the note's label when this passage is (part of) a footnote
     footnotes: tuple[FootnoteLink, ...]  # notes whose markers are in this passage
     pages: tuple[int, int] | None = None  # PDF: first and last page (1-based) the passage is on
+    labels: tuple[int, ...] = ()  # sentences that are headings or labels, not answers (see highlight)
 
     @property
     def page(self) -> int | None:

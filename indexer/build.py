@@ -7,14 +7,16 @@ import json
 import logging
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from generation import store
-from generation.analysis import ENGLISH
+from generation.analysis import PLAIN, supported
 from generation.crash_points import crash_point
+from generation.language import detect
 from generation.model import Embedder, ModelInfo, model_info
 from indexer import writing
 from indexer.cache import EmbeddingCache, text_key
@@ -45,6 +47,8 @@ class BuildSummary:
     seconds: float  # the whole build, query encoder export included
     skipped: list[SkippedFile] = field(default_factory=list)
     sentence_vectors: str = "encoded"  # or "pooled" (SEMSEARCH_SENTENCE_VECTORS)
+    languages: dict[str, int] = field(default_factory=dict)  # documents per language ("und": not told)
+    plain: list[str] = field(default_factory=list)  # documents in a language without stemmer or stop words
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,6 +66,14 @@ class BuildSummary:
             f"query encoder: {self.query_encoder}",
             f"seconds     {self.seconds:.1f}",
         ]
+        if self.languages:
+            lines.append("languages   " + ", ".join(f"{code} {n}" for code, n in self.languages.items()))
+        if self.plain:
+            lines.append(
+                f"plain terms {len(self.plain)} documents in a language without stemmer or stop words here "
+                f"(searched by meaning and exact words): {', '.join(self.plain[:5])}"
+                + (" ..." if len(self.plain) > 5 else "")
+            )
         lines += [f"skipped     {s.doc_id}: {s.reason}" for s in self.skipped]
         return "\n".join(lines)
 
@@ -95,6 +107,17 @@ def _previous_texts(root: Path) -> set[str]:
             return {json.loads(line)["text"] for line in fh}
     except (OSError, ValueError, KeyError):
         return set()  # a damaged previous generation only affects the "removed" count
+
+
+def document_languages(corpus: Corpus, setting: str) -> dict[str, writing.DocumentLanguage]:
+    """Each document's language (SEMSEARCH_LANGUAGE, else detected from its text) and the analyzer its
+    passages get: its language's where there is one, else plain Unicode terms."""
+    found: dict[str, writing.DocumentLanguage] = {}
+    for doc in corpus.documents:
+        language = setting if setting != "auto" else detect(doc.text)
+        analyzer = language if language is not None and supported(language) else PLAIN
+        found[doc.doc_id] = writing.DocumentLanguage(language, analyzer)
+    return found
 
 
 def make_executor(settings: BuildSettings, get_embedder: Callable[[], Embedder], progress: bool) -> Executor:
@@ -164,14 +187,20 @@ class _Build:
             crash_point("embedded")
             log.info("phase writing")
             vector_matrices = matrices(passages, embed_texts, vectors, self.pooled, self.info.dim)
-            name = writing.write(root, self._manifest(), corpus.documents, passages, vector_matrices, ENGLISH)
+            languages = document_languages(corpus, settings.language)
+            name = writing.write(
+                root, self._manifest(), corpus.documents, passages, vector_matrices, languages
+            )
             previous = _previous_texts(root)
             log.info("phase publishing: %s", name)
             store.publish(root, name)
             log.info("phase pruning")
             store.prune(root, settings.keep_generations)
             query_encoder = self._query_encoder()  # under the lock: no two exports into one folder
-        return self._summary(name, corpus, passages, embed_texts, encoded, previous, query_encoder)
+        summary = self._summary(name, corpus, passages, embed_texts, encoded, previous, query_encoder)
+        summary.languages = dict(Counter(d.detected or PLAIN for d in languages.values()).most_common())
+        summary.plain = [doc for doc, d in languages.items() if d.analyzer == PLAIN]
+        return summary
 
     def _vectors(self, passages: list[Passage], embed_texts: list[str]) -> tuple[dict[str, Any], set[str]]:
         sentence_texts = [p.text[s:e] for p in passages for s, e in p.sentences]

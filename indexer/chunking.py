@@ -46,6 +46,7 @@ class Passage:
     sentences: tuple[Span, ...]  # sentence spans relative to `text`, in order
     footnotes: tuple[tuple[str, str], ...] = ()  # (label, passage_id) of notes whose markers are here
     footnote: str | None = None  # the note's label when this passage is (part of) a footnote
+    labels: tuple[int, ...] = ()  # sentences that are headings or labels ("Figure 4.5.", a bare link)
 
 
 @dataclass(slots=True)
@@ -60,6 +61,9 @@ class _Atom:
 
 _PARA_BREAK = re.compile(r"\n(?:[ \t\f\v]*\n)+")
 _MD_HEADING = re.compile(r"#{1,6}[ \t]+(.+?)[ \t#]*")
+# "Figure 4.5.", "Example 7.1", "Tableau 2": one or two words, then a number.
+_CAPTION_LABEL = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)? [\dIVX]+(?:[.-]\d+)*\.?:?")
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+|\bwww\.\S+", re.IGNORECASE)
 # A section number opening a line: "1.", "1.1.1.", "A.2.", "IV." (a number of several parts needs no dot).
 _SECTION_NUMBER = re.compile(
     r"(?:(?:\d{1,3}|[A-Z]|[IVXLC]{1,6})(?:\.\d{1,3})*\.|\d{1,3}(?:\.\d{1,3})+)(?=\s|$)"
@@ -163,6 +167,18 @@ def heading_of(block: str, markdown: bool) -> str | None:
     if stripped[-1] in ".!?,;:" or not stripped[0].isupper():
         return None
     return block if len(block.split()) >= 2 else None
+
+
+def is_label(block: str) -> bool:
+    """A paragraph that names or points rather than says: a caption label ("Figure 4.5.", "Example 7.1",
+    "Tableau 2"), a bare link ("→ https://..."), a line of symbols. Never the sentence to highlight while
+    its passage has another."""
+    words = block.split()
+    if not words or len(words) > 3:
+        return False
+    if _CAPTION_LABEL.fullmatch(" ".join(words)):
+        return True
+    return not any(ch.isalpha() for ch in _URL.sub("", block))
 
 
 def find_notes(text: str, paras: Sequence[Span]) -> tuple[int, dict[int, str], list[tuple[int, str]]]:
@@ -315,15 +331,25 @@ def _note_headings(text: str, paras: Sequence[Span], note_of: dict[int, str]) ->
 
 
 def _passage(
-    doc_id: str, n: int, text: str, group: Sequence[_Atom], heading: str | None, note: str | None
+    doc_id: str,
+    n: int,
+    text: str,
+    group: Sequence[_Atom],
+    heading: str | None,
+    note: str | None,
+    label_paras: set[int],
 ) -> Passage:
-    """A group of atoms as a passage: its span, text and sentence spans (relative, each once)."""
+    """A group of atoms as a passage: its span, text and sentence spans (relative, each once), and which
+    of those are the sentences of heading or label paragraphs."""
     start, end = group[0].start, group[-1].end
     sentences: list[Span] = []
+    labels: list[int] = []
     for a in group:
-        sentences.extend(
-            (s - start, e - start) for s, e in a.sentences if (s - start, e - start) not in sentences
-        )
+        for s, e in a.sentences:
+            if (s - start, e - start) not in sentences:
+                if a.para in label_paras:
+                    labels.append(len(sentences))
+                sentences.append((s - start, e - start))
     return Passage(
         f"{doc_id}#{n}",
         doc_id,
@@ -334,6 +360,7 @@ def _passage(
         group[0].para,
         tuple(sentences),
         footnote=note,
+        labels=tuple(labels),
     )
 
 
@@ -374,12 +401,13 @@ def chunk_document(
     for i in range(len(paras)):
         current_heading = heading_at_para[i] = headings.get(i, current_heading)
     note_headings = _note_headings(text, paras, note_of)
+    label_paras = set(headings) | {i for i, (s, e) in enumerate(paras) if is_label(text[s:e])}
     passages: list[Passage] = []
     for n, group in enumerate(groups):
         body = [a for a in group if a.para not in headings] or group
         note = note_of.get(group[0].para)
         heading = note_headings[note] if note else heading_at_para[body[0].para]
-        passages.append(_passage(doc_id, n, text, group, heading, note))
+        passages.append(_passage(doc_id, n, text, group, heading, note, label_paras))
     if markers:
         passages = _link_footnotes(passages, markers)
     _check_limits(passages, tok, params)

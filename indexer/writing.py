@@ -4,7 +4,8 @@ records, the vector and lexical indexes, the manifest, written through generatio
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,18 @@ from typing import Any
 import numpy as np
 
 from generation import store
-from generation.analysis import Analyzer
+from generation.analysis import CorpusLanguages, analyzer_named
 from generation.lexical import LEXICAL_DIR, PARAMETERS, LexicalIndex
 from generation.records import FootnoteLink, StoredDocument, StoredPassage, as_record
 from generation.vector_index import VectorIndex
 from indexer.chunking import ChunkParams, Passage
 from indexer.documents import Document
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentLanguage:
+    detected: str | None  # ISO 639-1 code as detected (or set); None: too little text to tell
+    analyzer: str  # the analyzer its passages get: that language's, or plain Unicode terms ("und")
 
 
 def page_span(page_starts: Sequence[int], start: int, end: int) -> tuple[int, int] | None:
@@ -44,6 +51,7 @@ def stored_passage(p: Passage, sentence_row: int, page_starts: Sequence[int] = (
         footnote=p.footnote,
         footnotes=tuple(FootnoteLink(label, pid) for label, pid in p.footnotes),
         pages=page_span(page_starts, p.start, p.end),
+        labels=p.labels,
     )
 
 
@@ -82,11 +90,15 @@ def document_records(documents: Sequence[Document], passages: Sequence[Passage])
     ]
 
 
-def manifest_documents(records: Sequence[StoredDocument]) -> list[dict[str, Any]]:
+def manifest_documents(
+    records: Sequence[StoredDocument], languages: Mapping[str, DocumentLanguage]
+) -> list[dict[str, Any]]:
     """The manifest's listing: the service reads titles and row ranges here without parsing any text."""
     return [
         {
             "doc_id": d.doc_id,
+            "language": languages[d.doc_id].detected,
+            "analyzer": languages[d.doc_id].analyzer,
             "sha256": d.sha256,
             "title": d.title,
             "format": d.format,
@@ -105,25 +117,28 @@ def write(
     documents: Sequence[Document],
     passages: Sequence[Passage],
     matrices: tuple[np.ndarray, np.ndarray],
-    analyzer: Analyzer,
+    languages: Mapping[str, DocumentLanguage],
 ) -> str:
     """Write a new generation (vectors, records, BM25, manifest) under a temporary name, rename it into
-    place, and return its name; `manifest` holds what the build knows (model, chunking, executor...)."""
+    place, and return its name; `manifest` holds what the build knows (model, chunking, executor...).
+    Each passage's terms come from its document's language analyzer."""
     passage_matrix, sentence_matrix = matrices
     doc_records = document_records(documents, passages)
     index = VectorIndex.build(passage_matrix)
-    lexical = LexicalIndex.build([analyzer.terms(p.text) for p in passages])
+    analyzers = {doc: analyzer_named(language.analyzer) for doc, language in languages.items()}
+    lexical = LexicalIndex.build([analyzers[p.doc_id].terms(p.text) for p in passages])
+    corpus_languages = CorpusLanguages.of(languages[d.doc_id].analyzer for d in documents)
     name = store.new_generation_name()
     manifest = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         **manifest,
         "index": index.params,
         "lexical": PARAMETERS,
-        "analyzer": {"name": analyzer.name},
+        "analyzer": corpus_languages.manifest(),
         "passages": len(passages),
         "sentences": int(sentence_matrix.shape[0]),
         "sentence_vectors": "float16",
-        "documents": manifest_documents(doc_records),
+        "documents": manifest_documents(doc_records, languages),
     }
     files = {
         store.INDEX_FILE: store.write_vectors(index),

@@ -16,6 +16,7 @@ class Ranking:
     """How candidates are found, fused and reranked, how the highlight is chosen and when to doubt."""
 
     mode: Mode = "hybrid"
+    language: str = "auto"  # a question's language: detected among the corpus's, or this ISO 639-1 code
     fusion: Fusion = "score"
     alpha: float = 0.75  # weight of the dense score in score fusion (1 - alpha for BM25)
     rrf_k: int = 60

@@ -69,6 +69,10 @@ def highlight_sentence(
     if weights.answer_kind and weights.answer:
         holds = [analyzer.holds_answer(weights.answer_kind, passage.text[a:b]) for a, b in passage.sentences]
         scores = scores + weights.answer * np.asarray(holds, dtype=np.float32)
+    if passage.labels and len(passage.labels) < n:
+        # A heading, a "Tip" or "Figure 4.5." label, a bare link: never the answer while another is there.
+        scores = scores.copy()
+        scores[list(passage.labels)] = -np.inf
     chosen, closest = int(np.argmax(scores)), int(np.argmax(cosines))
     s, e = passage.sentences[closest]
     return Highlight(

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generation.analysis import AnswerKind
+from generation.analysis import PLAIN, Analyzer, AnswerKind, analyzer_named, supported
+from generation.language import detect
 from generation.model import Embedder
 from generation.records import StoredPassage
 from generation.store import Generation
@@ -51,6 +52,7 @@ class Question:
     """A question as analysed once, before anything is retrieved."""
 
     text: str
+    analyzer: Analyzer  # its language's
     terms: list[str]  # its index terms, in order (what BM25 scores)
     asked: AnswerKind | None  # the kind of answer its form asks for
 
@@ -62,7 +64,6 @@ class Searcher:
         self.generation = generation
         self.embedder = embedder
         self.ranking = ranking or Ranking()
-        self.analyzer = generation.analyzer
 
     @property
     def name(self) -> str:
@@ -76,8 +77,17 @@ class Searcher:
             raise UnknownDocumentError(doc)
         return rows
 
-    def analyse(self, text: str) -> Question:
-        return Question(text, self.analyzer.terms(text), self.analyzer.expected_answer(text))
+    def analyse(self, text: str, language: str = "auto") -> Question:
+        """The question's terms and answer kind, in its language: the one asked for, else the corpus's
+        only one, else the likeliest of the corpus's (its main one when the question cannot tell)."""
+        languages = self.generation.languages
+        if language != "auto":
+            analyzer = analyzer_named(language if supported(language) else PLAIN)
+        elif len(languages.counts) == 1:
+            analyzer = languages.analyzer()
+        else:
+            analyzer = languages.analyzer(detect(text, among=languages.codes))
+        return Question(text, analyzer, analyzer.terms(text), analyzer.expected_answer(text))
 
     def search(
         self,
@@ -91,7 +101,7 @@ class Searcher:
         cfg = ranking or self.ranking
         mode = mode or cfg.mode
         rows = self._rows(doc)
-        question = self.analyse(query)
+        question = self.analyse(query, cfg.language)
         vector = self.embedder.embed([query])[0]
         found = retrieve(self.generation, vector, question.terms, rows, mode, max(k, cfg.candidates))
         scores = self._rerank(found, vector, fuse(found, mode, cfg), cfg)
@@ -127,7 +137,7 @@ class Searcher:
         weights = HighlightWeights(cfg.highlight_lexical, cfg.highlight_duration, kind)
         terms = set(question.terms)
         return highlight_sentence(
-            passage, gen.sentence_vectors, vector, terms, gen.lexical.idf, self.analyzer, weights
+            passage, gen.sentence_vectors, vector, terms, gen.lexical.idf, question.analyzer, weights
         )
 
     def _judge(
@@ -141,7 +151,7 @@ class Searcher:
             question.text,
             set(question.terms),
             question.asked,
-            self.analyzer,
+            question.analyzer,
             gen.lexical.idf,
             len(gen.passages),
             marks,

@@ -53,6 +53,7 @@ class QuerySettings(Location):
         """The query-time ranking these settings describe."""
         return Ranking(
             mode=self.mode,
+            language=self.language,
             fusion=self.fusion,
             alpha=self.fusion_alpha,
             candidates=self.candidates,

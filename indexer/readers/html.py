@@ -17,7 +17,7 @@ CONTENT = frozenset(["main", "article"])
 # Class or id words of blocks that are site furniture, not content. Header and footer names count only
 # for the page's own ("site-header", "footer"), not an article's ("entry-header" holds its title).
 _FURNITURE = (
-    r"nav|navbar|navigation|menu|sidebar|breadcrumbs?|cookies?|banner|masthead|advert|ads|social|"
+    r"nav|navbar|navigation|menu|sidebar|toc|breadcrumbs?|cookies?|banner|masthead|advert|ads|social|"
     r"share|sharing"
 )
 FURNITURE_NAME = re.compile(rf"(?:^|[\s_-])(?:{_FURNITURE})(?:$|[\s_-])", re.IGNORECASE)
@@ -51,6 +51,46 @@ def decode_html(raw: bytes) -> str:
         return decode(raw)[0]
 
 
+_TITLE_CLASS = re.compile(r"(?:^|[\s_-])title(?:$|[\s_-])", re.IGNORECASE)
+# Links that step through a document's pages: DocBook/Publican put an accesskey on them, others rel.
+MAX_STEP_BAR_TEXT = 80
+_STEP_RELS = frozenset(["prev", "previous", "next", "up", "home", "start", "contents", "index", "top"])
+
+
+PROSE_CHARS = 200  # a block named like furniture with this much text ...
+PROSE_LINK_SHARE = 0.3  # ... of which links are less than this share is content ("sidebar": DocBook's tips)
+
+
+def _is_prose(node: Any) -> bool:
+    """A block of running text, whatever its class says: a book's "sidebar" box of tips is content,
+    where a site's sidebar is mostly links."""
+    text = " ".join((node.text(separator=" ") or "").split())
+    if len(text) < PROSE_CHARS:
+        return False
+    linked = sum(len(" ".join((a.text(separator=" ") or "").split())) for a in node.css("a"))
+    return linked < PROSE_LINK_SHARE * len(text)
+
+
+def _is_title(node: Any) -> bool:
+    """A block styled as a title ("title", "admonition-title"): a heading, though not an h1-h6 element."""
+    return bool(_TITLE_CLASS.search(node.attributes.get("class") or ""))
+
+
+def _is_page_steps(node: Any) -> bool:
+    """A bar of previous / up / home / next links and little else: navigation, not content."""
+    links = node.css("a")
+    if not links:
+        return False
+    stepping = all(
+        a.attributes.get("accesskey") or (a.attributes.get("rel") or "").lower() in _STEP_RELS for a in links
+    )
+    rest = node.text() or ""
+    for a in links:
+        rest = rest.replace(a.text() or "", "", 1)
+    # The bar may name the book or page between its links ("Prev · The Handbook · Next").
+    return stepping and len(rest.strip()) <= MAX_STEP_BAR_TEXT
+
+
 def write_blocks(root: Any, builder: TextBuilder) -> None:
     """Walk the tree in document order: text gathers into the current paragraph; a block element
     ends it; a heading element is its own paragraph."""
@@ -67,7 +107,7 @@ def write_blocks(root: Any, builder: TextBuilder) -> None:
             tag = child.tag
             if tag == "-text":
                 buffer.append(child.text_content or "")
-            elif tag in HEADINGS:
+            elif tag in HEADINGS or (tag in BLOCKS and _is_title(child)):
                 flush()
                 buffer.append(child.text(separator=" ") or "")
                 flush(heading=True)
@@ -105,10 +145,13 @@ def main_content(tree: Any) -> Any:
     for node in tree.css(PAGE_FURNITURE):
         if not _inside_content(node) and not _holds_content(node):
             node.decompose()
+    for node in tree.css("ul, ol, div, p, table"):
+        if _is_page_steps(node):
+            node.decompose()
     for node in tree.css("div, section, ul, ol, table"):
         names = f"{node.attributes.get('class') or ''} {node.attributes.get('id') or ''}"
         furniture = FURNITURE_NAME if _inside_content(node) else PAGE_FURNITURE_NAME
-        if furniture.search(names) and not _holds_content(node):
+        if furniture.search(names) and not _holds_content(node) and not _is_prose(node):
             node.decompose()
     for selector in ("main", "article", '[role="main"]', "body"):
         found = tree.css_first(selector)

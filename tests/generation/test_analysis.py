@@ -79,3 +79,35 @@ def test_a_generation_names_its_analyzer() -> None:
     assert analyzer_named(None) is ENGLISH, "generations from before the field were analysed in English"
     with pytest.raises(UnknownAnalyzerError, match="klingon"):
         analyzer_named("klingon")
+
+
+def test_words_of_any_script_keep_their_accents() -> None:
+    assert tokenize("The café of Élisée Reclus") == ["café", "élisé", "reclus"]
+    french = analyzer_named("fr")
+    assert french.terms("L'administrateur installe les paquets") == ["administr", "install", "paquet"]
+    assert analyzer_named("ru").terms("Администратор устанавливает пакеты") == [
+        "администратор",
+        "устанавлива",
+        "пакет",
+    ]
+    assert analyzer_named("und").terms("日本語のテキスト, déjà") == ["日本語のテキスト", "déjà"]
+
+
+def test_other_languages_get_the_general_signals_never_the_english_rules() -> None:
+    french = analyzer_named("fr")
+    assert french.expected_answer("Combien de temps a duré la Commune ?") is None
+    assert french.expected_answer("How long did the Commune last?") is None, "English forms are English's"
+    assert french.names("Quand Louise Michel est-elle née, en 1830 ?") == ["1830"]
+    idf = {"prussia": 1.0}.get
+    assert not french.known_name("prussian", lambda t: idf(t, 0.0))
+    assert french.holds_answer(None, "Any sentence.")
+
+
+def test_a_corpus_records_its_languages_and_picks_an_analyzer_per_language() -> None:
+    from generation.analysis import CorpusLanguages
+
+    corpus = CorpusLanguages.of(["fr", "en", "fr"])
+    assert corpus.default == "fr" and corpus.codes == ["fr", "en"]
+    assert corpus.analyzer("en") is ENGLISH and corpus.analyzer().name == "fr"
+    assert CorpusLanguages.from_manifest(corpus.manifest()) == corpus
+    assert CorpusLanguages.from_manifest({"name": "english"}).codes == ["en"], "a generation before languages"

@@ -209,3 +209,30 @@ def test_html_without_semantic_tags_drops_blocks_named_as_site_furniture() -> No
 def test_an_articles_own_header_and_footer_stay_and_the_pages_go() -> None:
     extracted = read_bytes(ARTICLE, "post.html")
     assert extracted.text == "Councils\n\nBy A. Writer\n\nThey met in Petrograd.\n\nFiled under history."
+
+
+def test_a_book_pages_navigation_and_contents_are_left_out_and_its_tip_boxes_kept() -> None:
+    page = b"""<html><head><title>6.2. apt-get</title></head><body>
+    <ul class="docnav top"><li class="previous"><a accesskey="p" href="a.html">Prev</a></li>
+      <li class="home">The Handbook</li><li class="next"><a accesskey="n" href="c.html">Next</a></li></ul>
+    <div class="toc"><ul><li><a href="#s1">6.2.1. Initialization</a></li>
+      <li><a href="#s2">6.2.2. Remove</a></li></ul></div>
+    <h2 class="title">6.2.1. Initialization</h2>
+    <div class="para">For any work with APT, the list of available packages needs to be updated.</div>
+    <div class="sidebar"><div class="titlepage">
+      <p class="title"><strong>TIP Incremental updates</strong></p></div>
+      <div class="para">The aim of the apt update command is to download for each package source the
+      corresponding Packages file. Even after compression these files can remain rather large, so APT
+      downloads only the differences with the previous version when it can.</div></div>
+    <ul class="docnav">
+      <li class="previous"><a accesskey="p" href="a.html"><strong>Prev</strong>Chapter 6</a></li>
+      <li class="up"><a accesskey="u" href="#"><strong>Up</strong></a></li>
+      <li class="next"><a accesskey="n" href="c.html"><strong>Next</strong>6.3. apt-cache</a></li></ul>
+    </body></html>"""
+    extracted = read_bytes(page, "sect.apt-get.html")
+    text = extracted.text
+    assert "Prev" not in text and "Next" not in text and "The Handbook" not in text
+    assert "6.2.2. Remove" not in text, "the table of contents is navigation"
+    assert "APT downloads only the differences" in text, "a book's sidebar of tips is content"
+    headings = [text[h:].split("\n\n")[0] for h in extracted.headings or ()]
+    assert headings == ["6.2.1. Initialization", "TIP Incremental updates"]

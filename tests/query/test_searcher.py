@@ -4,16 +4,21 @@ the README describes, and flags off-topic questions."""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from generation import store
 from generation.analysis import ENGLISH
 from generation.store import Generation
 from generation.torch_model import SentenceTransformerEmbedder
 from query.confidence import AnswerSignals, unanswerable_score
 from query.config import Ranking
 from query.searcher import Hit, Searcher
+from service.settings import Settings
+from tests.corpus import index
+from tests.fakes import FakeEmbedder
 
 QUESTIONS = [
     "How long did the Paris Commune last?",
@@ -186,3 +191,25 @@ def test_large_corpus_index_is_approximate_but_doc_filter_stays_exact() -> None:
     _, ids = index.search(queries[:3], 5, rows)
     brute = queries[:3] @ x[rows[0] : rows[1]].T
     np.testing.assert_array_equal(ids, np.argsort(-brute, axis=1, kind="stable")[:, :5] + rows[0])
+
+
+def test_a_heading_or_label_is_never_the_highlight_while_the_passage_has_another_sentence(
+    tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "guide.md").write_text(
+        "# Installing the package\n\nRun the installer from a terminal. Then restart the machine.\n\n"
+        "Figure 4.5.\n\n→ https://example.org/installing-the-package\n"
+    )
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", query_encoder="torch")
+    index(settings, fake, passage_tokens=200)
+    gen = store.open_current(settings.index_dir)
+    hit = Searcher(gen, fake).search("Installing the package", 1).hits[0]
+    assert hit.passage.text.startswith("Installing the package")
+    labels = [
+        hit.passage.text[s:e] for i, (s, e) in enumerate(hit.passage.sentences) if i in hit.passage.labels
+    ]
+    assert labels == ["Installing the package", "Figure 4.5.", "→ https://example.org/installing-the-package"]
+    s, e = hit.highlight
+    assert hit.passage.text[s:e] in {"Run the installer from a terminal.", "Then restart the machine."}

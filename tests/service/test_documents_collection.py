@@ -130,7 +130,10 @@ def test_a_search_can_be_limited_to_one_document_without_javascript(base: str) -
     html = httpx.get(f"{base}/").text
     assert '<select id="doc" name="doc">' in html and '<option value="essay.epub">' in html
     page = httpx.get(f"{base}/", params={"q": "the Paris Commune", "doc": "essay.epub"}).text
-    assert page.count('class="docid">essay.epub<') == len(re.findall(r'class="result"', page)) > 0
+    where = re.findall(
+        r'<div class="where"><span class="doc">[^<]*</span> <span class="docid">([^<]*)<', page
+    )
+    assert where and set(where) == {"essay.epub"} and len(where) == len(re.findall(r'class="result"', page))
     assert '<option value="essay.epub" selected>' in page
     everything = httpx.get(f"{base}/", params={"q": "the Paris Commune", "doc": ""})
     assert everything.status_code == 200 and "essay.epub" in everything.text
