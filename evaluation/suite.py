@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from evaluation.libraries import LIBRARIES, flagged, library_searcher, library_section
 from evaluation.metrics import METRIC_LABELS, evaluate_questions, ir_metrics
 from evaluation.questions import evidence_spans, highlight_holds_evidence, load_lines, load_questions
 from evaluation.settings import EvalSettings
@@ -273,6 +274,41 @@ def scifact_section(
     ]
 
 
+def libraries_sections(
+    settings: EvalSettings,
+    embedder: Embedder,
+    sets: QuestionSets,
+    work_dir: Path,
+    essay: Searcher,
+    say: Callable[[str], None],
+) -> list[str]:
+    """The real libraries that are installed, each with its questions, and the essay's questions asked of
+    them (and theirs of the essay): a question about another corpus should be flagged."""
+    lines = [
+        "",
+        "## Real libraries (installed from Debian; defaults only, as served)",
+        "",
+        "Each library's HTML is copied as a user's folder and indexed with `make index`'s defaults; its "
+        "questions (`eval/questions/<library>-tuning.jsonl` and `-test.jsonl`, evidence checked against the "
+        "extracted text, split once at random) are asked through the served query encoder.",
+    ]
+    present = [lib for lib in LIBRARIES if lib.source.is_dir()]
+    for lib in LIBRARIES:
+        if lib not in present:
+            note = f"{lib.name}: not installed at {lib.source} (apt-get install debian-handbook); skipped"
+            say(note)
+            lines += ["", f"_{note}._"]
+    essay_test = [q.question for q in load_questions(sets.folder / "essay-test.jsonl")]
+    for lib in present:
+        searcher = library_searcher(lib, settings, embedder, work_dir, served_searcher)
+        lines += library_section(lib, searcher, sets.folder, {"the essay's test questions": essay_test})
+        own = sets.folder / f"{lib.questions}-test.jsonl"
+        if own.is_file():
+            n, total = flagged(essay, [q.question for q in load_questions(own)])
+            lines.append(f"- its test questions asked of the essay, flagged: {n} of {total}")
+    return lines
+
+
 def run_suite(
     settings: EvalSettings,
     embedder_factory: Callable[[], Embedder],
@@ -281,8 +317,10 @@ def run_suite(
     work_dir: Path,
     out: Path | None,
     say: Callable[[str], None] = print,
+    libraries: bool = True,
 ) -> str:
-    """Build the essay index, report every section (SciFact when its folder is there); write `out`."""
+    """Build the essay index, report every section (SciFact when its folder is there, the real libraries
+    that are installed); write `out`."""
     embedder = embedder_factory()
     build(settings, lambda: embedder, info=embedder.info, progress=False)
     configs = configurations(settings.ranking())
@@ -295,6 +333,8 @@ def run_suite(
         lines += ["", f"_{note}._"]
     else:
         lines += scifact_section(settings, embedder, scifact, work_dir, configs)
+    if libraries:
+        lines += libraries_sections(settings, embedder, sets, work_dir, searcher, say)
     text = "\n".join(lines) + "\n"
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,7 @@ def test_the_suite_reports_the_essay_without_scifact(fresh_settings: Settings, t
         tmp_path / "work",
         out,
         say=said.append,
+        libraries=False,  # tests/evaluation/test_libraries.py
     )
     assert len(said) == 1 and "SciFact: no collection at" in said[0] and "nowhere" in said[0]
     assert out.read_text() == report
