@@ -4,11 +4,13 @@ highlight in [[...]] (the query encoder the service uses: int8 ONNX, no torch)."
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import textwrap
 
 from generation import store
 from generation.model import model_info
+from query.answer import answer_body
 from query.encoders import choose_query_encoder
 from query.searcher import Searcher
 from query.settings import QuerySettings
@@ -20,6 +22,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     s.add_argument("-k", type=int, default=5, choices=range(1, 51), metavar="K", help="results (1-50)")
     s.add_argument("--doc", help="restrict to one document id")
     s.add_argument("--mode", choices=["dense", "lexical", "hybrid"], help="ranking mode (default: setting)")
+    s.add_argument("--json", action="store_true", help="print the answer as the API gives it (JSON)")
     s.set_defaults(run=cmd_search)
 
 
@@ -30,6 +33,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     encoder = choose_query_encoder(settings.index_dir, info, settings.query_encoder, settings.threads)
     searcher = Searcher(generation, encoder.embedder, settings.ranking())
     result = searcher.search(args.question, args.k, args.doc, args.mode)
+    if args.json:
+        print(json.dumps(answer_body(args.question, args.k, result, generation), ensure_ascii=False))
+        return 0
     if result.low_confidence:
         print("(low confidence: nothing in the corpus answers this closely; nearest passages follow)\n")
     for hit in result.hits:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import unicodedata
 from typing import Any, cast
 
-from generation.records import DocumentFile
+from query.answer import answer_body
 from query.config import MODES, Mode
-from query.searcher import Hit, SearchResult, UnknownDocumentError
+from query.searcher import SearchResult, UnknownDocumentError
 from service.errors import InvalidInput, NotReady
 from service.reload import IndexHolder
 
@@ -55,33 +54,6 @@ def clean_mode(mode: str | None) -> Mode | None:
     return cast(Mode, mode)
 
 
-def hit_json(hit: Hit, documents: DocumentFile) -> dict[str, Any]:
-    p = hit.passage
-    return {
-        "rank": hit.rank,
-        "score": round(hit.score, 4),
-        "passage_id": p.passage_id,
-        "document": p.doc_id,
-        "title": documents.title(p.doc_id),
-        "heading": p.heading,
-        "text": p.text,
-        "start": p.start,
-        "end": p.end,
-        "highlight": {"start": hit.highlight[0], "end": hit.highlight[1]},
-        "page": p.page,  # PDF: the page the passage starts on; null for other formats
-        "pages": list(p.pages) if p.pages else None,  # PDF: first and last page
-        "paragraph": p.paragraph,
-        "footnote": p.footnote,
-        "footnotes": [{"label": f.label, "passage_id": f.passage_id} for f in p.footnotes],
-        "scores": {"dense": round(hit.dense, 4), "lexical": round(hit.lexical, 4)},
-        # The same content elsewhere (another format of the book, a mirrored page), folded into this result.
-        "also_in": [
-            {"passage_id": c.passage_id, "document": c.doc_id, "title": documents.title(c.doc_id)}
-            for c in hit.also_in
-        ],
-    }
-
-
 def run_search(
     holder: IndexHolder, q: str | None, k: int | None, doc: str | None, mode: str | None = None
 ) -> tuple[SearchResult, dict[str, Any]]:
@@ -96,20 +68,4 @@ def run_search(
         result = searcher.search(query, k, doc, ranking_mode)
     except UnknownDocumentError:
         raise InvalidInput("doc is not a document in the index") from None
-    gen = searcher.generation
-    body = {
-        "query": query,
-        "k": k,
-        "mode": result.mode,
-        "low_confidence": result.low_confidence,
-        # The score behind low_confidence, for callers who want their own threshold (null: no results).
-        "unanswerable_score": round(result.doubt, 3) if math.isfinite(result.doubt) else None,
-        "results": [hit_json(h, gen.documents) for h in result.hits],
-        "index": {
-            "generation": gen.name,
-            "model": gen.manifest["model"]["name"],
-            "passages": len(gen.passages),
-        },
-        "took_ms": round(result.took_ms, 2),
-    }
-    return result, body
+    return result, answer_body(query, k, result, searcher.generation)

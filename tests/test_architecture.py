@@ -19,8 +19,9 @@ ALLOWED = {
     "service": {"query", "generation"},
     "evaluation": {"indexer", "query", "generation", "service"},
     "bench": {"indexer", "query", "generation", "service", "evaluation"},
+    "semsearch": {"indexer", "query", "service"},  # the console command: one entry point for all
 }
-PRODUCT = ("generation", "indexer", "query", "service", "evaluation")
+PRODUCT = ("generation", "indexer", "query", "service", "evaluation", "semsearch")
 MAX_FUNCTION_LINES = 60
 
 
