@@ -38,11 +38,15 @@ def hit_json(hit: Hit, documents: DocumentFile) -> dict[str, Any]:
     }
 
 
-def answer_body(query: str, k: int, result: SearchResult, generation: Generation) -> dict[str, Any]:
+def answer_body(
+    query: str, k: int, result: SearchResult, generation: Generation, offset: int = 0
+) -> dict[str, Any]:
     """The whole answer: the question, the ranked passages, the generation that answered, the time."""
     return {
         "query": query,
         "k": k,
+        "offset": offset,  # results start at rank offset + 1
+        "more": result.more,  # results exist past these: ask again with offset + k
         "mode": result.mode,
         "low_confidence": result.low_confidence,
         # The score behind low_confidence, for callers who want their own threshold (null: no results).

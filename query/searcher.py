@@ -45,6 +45,7 @@ class SearchResult:
     low_confidence: bool
     doubt: float  # the unanswerable score behind low_confidence (higher: less likely answered)
     signals: AnswerSignals | None  # what that score was computed from (None when nothing was returned)
+    more: bool = False  # results exist past the last one returned
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,27 +97,44 @@ class Searcher:
         doc: str | None = None,
         mode: Mode | None = None,
         ranking: Ranking | None = None,
+        offset: int = 0,
     ) -> SearchResult:
+        """The results ranked `offset + 1` to `offset + k` (and whether more exist)."""
         started = time.perf_counter()
         cfg = ranking or self.ranking
         mode = mode or cfg.mode
         rows = self._rows(doc)
         question = self.analyse(query, cfg.language)
         vector = self.embedder.embed([query])[0]
-        found = retrieve(self.generation, vector, question.terms, rows, mode, max(k, cfg.candidates))
+        wanted = offset + k
+        found = retrieve(self.generation, vector, question.terms, rows, mode, max(wanted + 1, cfg.candidates))
         scores = self._rerank(found, vector, fuse(found, mode, cfg), cfg)
         order = [int(i) for i in np.argsort(-scores, kind="stable")]
-        results = collapse(order, lambda i: self.generation.passages[found.rows[i]], k, cfg.collapse)
-        # Highlights only for what is returned: most candidates are never shown.
-        marks = [self._highlight(r.passage, vector, question, cfg) for r in results]
+        passage = self.generation.passages.__getitem__
+        results = collapse(order, lambda i: passage(found.rows[i]), wanted + 1, cfg.collapse)
+        more, results = len(results) > wanted, results[:wanted]
+        # Highlights only for what is returned, and the first passages the confidence reads.
+        marks = {
+            n: self._highlight(r.passage, vector, question, cfg)
+            for n, r in enumerate(results)
+            if n >= offset or n < JUDGED
+        }
         hits = [
-            Hit(n, float(scores[r.index]), r.passage, mark.span, *found.scores(r.index), tuple(r.copies))
-            for n, (r, mark) in enumerate(zip(results, marks, strict=True), 1)
+            Hit(
+                n + 1,
+                float(scores[r.index]),
+                r.passage,
+                marks[n].span,
+                *found.scores(r.index),
+                tuple(r.copies),
+            )
+            for n, r in enumerate(results)
+            if n >= offset
         ]
-        signals, doubt = self._judge(question, marks[:JUDGED], cfg)
+        signals, doubt = self._judge(question, [marks[n] for n in range(min(JUDGED, len(results)))], cfg)
         took = (time.perf_counter() - started) * 1000
         low = doubt > cfg.low_confidence_above
-        return SearchResult(hits, self.generation.name, took, mode, low, doubt, signals)
+        return SearchResult(hits, self.generation.name, took, mode, low, doubt, signals, more)
 
     def _rerank(self, found: Candidates, vector: np.ndarray, scores: np.ndarray, cfg: Ranking) -> np.ndarray:
         """Scores plus `sentence_weight` times each candidate's best sentence cosine (off by default)."""

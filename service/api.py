@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from query.config import Mode
 from service.errors import InvalidInput, NotFound, Unauthorized, UnsupportedMediaType
-from service.queries import DEFAULT_K, MAX_K, MAX_QUERY_CHARS, run_search
+from service.queries import DEFAULT_K, MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, run_search
 
 
 class ErrorBody(BaseModel):
@@ -36,6 +36,7 @@ class SearchRequest(BaseModel):
     k: int = Field(DEFAULT_K, description=f"Number of passages, 1 to {MAX_K}")
     doc: str | None = Field(None, description="Restrict the search to this document id")
     mode: Mode | None = Field(None, description="Ranking mode (default: hybrid)")
+    offset: int = Field(0, description=f"Results skipped (0 to {MAX_OFFSET}): the next page is offset + k")
 
 
 def _state(request: Request) -> Any:
@@ -43,11 +44,16 @@ def _state(request: Request) -> Any:
 
 
 def _search(
-    request: Request, q: str | None, k: int | None, doc: str | None, mode: str | None = None
+    request: Request,
+    q: str | None,
+    k: int | None,
+    doc: str | None,
+    mode: str | None = None,
+    offset: int | None = None,
 ) -> dict[str, Any]:
     state = _state(request)
     with state.metrics.searches.time():
-        _, body = run_search(state.holder, q, k, doc, mode)
+        _, body = run_search(state.holder, q, k, doc, mode, offset)
     return body
 
 
@@ -58,8 +64,9 @@ def search_get(
     k: Annotated[int, Query(description=f"Number of passages, 1 to {MAX_K}")] = DEFAULT_K,
     doc: Annotated[str | None, Query(description="Restrict the search to this document id")] = None,
     mode: Annotated[Mode | None, Query(description="Ranking mode (default: hybrid)")] = None,
+    offset: Annotated[int, Query(description=f"Results skipped, 0 to {MAX_OFFSET}")] = 0,
 ) -> dict[str, Any]:
-    return _search(request, q, k, doc, mode)
+    return _search(request, q, k, doc, mode, offset)
 
 
 @router.post(
@@ -92,7 +99,7 @@ async def search_post(request: Request) -> JSONResponse:
     from starlette.concurrency import run_in_threadpool
 
     # Embedding is CPU-bound: keep it off the event loop like the sync GET route.
-    result = await run_in_threadpool(_search, request, body.q, body.k, body.doc, body.mode)
+    result = await run_in_threadpool(_search, request, body.q, body.k, body.doc, body.mode, body.offset)
     return JSONResponse(result)
 
 

@@ -14,6 +14,7 @@ from service.reload import IndexHolder
 MAX_QUERY_CHARS = 1000
 MAX_K = 50
 DEFAULT_K = 5
+MAX_OFFSET = 200  # pages of results go this deep (the candidates are the first few hundred anyway)
 
 
 def clean_query(q: str | None) -> str:
@@ -45,6 +46,14 @@ def clean_k(k: int | None) -> int:
     return k
 
 
+def clean_offset(offset: int | None) -> int:
+    if offset is None:
+        return 0
+    if not 0 <= offset <= MAX_OFFSET:
+        raise InvalidInput(f"offset must be between 0 and {MAX_OFFSET}, got {offset}")
+    return offset
+
+
 def clean_mode(mode: str | None) -> Mode | None:
     """The ranking mode asked for, None for the configured default."""
     if mode is None:
@@ -55,17 +64,22 @@ def clean_mode(mode: str | None) -> Mode | None:
 
 
 def run_search(
-    holder: IndexHolder, q: str | None, k: int | None, doc: str | None, mode: str | None = None
+    holder: IndexHolder,
+    q: str | None,
+    k: int | None,
+    doc: str | None,
+    mode: str | None = None,
+    offset: int | None = None,
 ) -> tuple[SearchResult, dict[str, Any]]:
     """Validate, search the generation being served, and shape the answer of the API contract."""
-    query, k, ranking_mode = clean_query(q), clean_k(k), clean_mode(mode)
+    query, k, ranking_mode, skip = clean_query(q), clean_k(k), clean_mode(mode), clean_offset(offset)
     searcher = holder.searcher  # read once: a concurrent swap cannot mix two generations in one answer
     if searcher is None:
         raise NotReady(f"the index is not ready ({holder.status})", headers={"Retry-After": "2"})
     if doc is not None and doc not in searcher.generation.documents:
         raise InvalidInput(f"doc {doc[:200]!r} is not a document in the index")
     try:
-        result = searcher.search(query, k, doc, ranking_mode)
+        result = searcher.search(query, k, doc, ranking_mode, offset=skip)
     except UnknownDocumentError:
         raise InvalidInput("doc is not a document in the index") from None
-    return result, answer_body(query, k, result, searcher.generation)
+    return result, answer_body(query, k, result, searcher.generation, skip)

@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from generation.records import StoredPassage
 from query.config import Ranking
 from service.errors import ApiError, InvalidInput, NotFound, NotReady
-from service.queries import run_search
+from service.queries import DEFAULT_K, run_search
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter()
@@ -119,9 +119,33 @@ def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
     )
 
 
+def _whole_number(name: str, value: str | None) -> int | None:
+    """A query-string number the page accepts (the form sends text): absent, or digits, else a 422."""
+    if value is None or value == "":
+        return None
+    if not value.strip().isdigit():
+        raise InvalidInput(f"{name} must be a whole number")
+    return int(value)
+
+
+def _more_url(q: str, doc: str | None, k: int, offset: int) -> str:
+    """The page of the same question's next results."""
+    query = {
+        "q": q,
+        "offset": str(offset),
+        **({"k": str(k)} if k != DEFAULT_K else {}),
+        **({"doc": doc} if doc else {}),
+    }
+    return "/?" + urlencode(query)
+
+
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def page(
-    request: Request, q: str | None = None, k: str | None = None, doc: str | None = None
+    request: Request,
+    q: str | None = None,
+    k: str | None = None,
+    doc: str | None = None,
+    offset: str | None = None,
 ) -> HTMLResponse:
     doc = doc or None  # the form's "All documents" option sends doc=
     context: dict[str, Any] = {
@@ -135,10 +159,13 @@ def page(
     status = 200
     if q is not None:
         try:
-            if k is not None and not k.strip().isdigit():
-                raise InvalidInput("k must be a whole number between 1 and 50")
-            _, answer = run_search(request.app.state.holder, q, int(k) if k else None, doc)
+            count, skip = _whole_number("k", k), _whole_number("offset", offset)
+            _, answer = run_search(request.app.state.holder, q, count, doc, offset=skip)
             context["answer"] = answer
+            if answer["more"]:
+                context["more_url"] = _more_url(
+                    answer["query"], doc, answer["k"], answer["offset"] + answer["k"]
+                )
             context["results"] = [_result_view(r) for r in answer["results"]]
             context["score_meaning"] = score_meaning(answer["mode"], request.app.state.settings.ranking())
         except ApiError as exc:

@@ -158,3 +158,25 @@ def test_page_reports_bad_input_as_a_page(base: str) -> None:
         r = httpx.get(base + "/" + query)
         assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
         assert message in r.text
+
+
+def test_results_come_in_pages_and_say_whether_more_exist(base: str) -> None:
+    question = {"q": "the soviets and the party"}
+    whole = httpx.get(f"{base}/api/search", params={**question, "k": 9}).json()
+    first = httpx.get(f"{base}/api/search", params={**question, "k": 3}).json()
+    second = httpx.get(f"{base}/api/search", params={**question, "k": 3, "offset": 3}).json()
+    assert first["offset"] == 0 and second["offset"] == 3 and first["more"] and second["more"]
+    assert [r["rank"] for r in second["results"]] == [4, 5, 6]
+    pages = [r["passage_id"] for r in first["results"] + second["results"]]
+    assert pages == [r["passage_id"] for r in whole["results"][:6]], "page two continues page one"
+    posted = httpx.post(f"{base}/api/search", json={**question, "k": 3, "offset": 3}).json()
+    assert [r["passage_id"] for r in posted["results"]] == pages[3:]
+    last = httpx.get(f"{base}/api/search", params={**question, "k": 50, "offset": 20}).json()
+    assert last["more"] is False and len(last["results"]) < 50
+    for bad in ("-1", "201", "x"):
+        r = httpx.get(f"{base}/api/search", params={**question, "offset": bad})
+        assert r.status_code == 422 and "offset" in r.json()["detail"]
+    page = httpx.get(f"{base}/", params=question).text
+    assert 'href="/?q=the+soviets+and+the+party&amp;offset=5" rel="next">More results</a>' in page
+    next_page = httpx.get(f"{base}/", params={**question, "offset": "5"}).text
+    assert '<ol class="results" start="6">' in next_page
