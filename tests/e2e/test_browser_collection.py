@@ -68,3 +68,17 @@ def test_a_search_limited_to_the_pdf_from_the_form_shows_pages(page: Any, base: 
     assert "PDF, 6 pages" in page.locator("article.document").inner_text()
     assert "of the PDF" in page.locator("p.where-passage").inner_text()
     assert page.locator(".page-marker").count() == 6
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_page_fits_a_phone_and_a_desktop_without_sideways_scrolling(
+    base: str, page: Any, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 800})
+    for path in ("/", "/?q=How+long+did+the+Paris+Commune+last%3F", "/?q=soviets&doc=essay.pdf"):
+        page.goto(base + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+        button = page.locator("form.search button").bounding_box()
+        assert button is not None and button["x"] >= 0 and button["x"] + button["width"] <= width, path
+        field = page.locator("#q").bounding_box()
+        assert field is not None and field["width"] >= min(200, width / 2), path
