@@ -65,6 +65,8 @@ class Searcher:
         self.generation = generation
         self.embedder = embedder
         self.ranking = ranking or Ranking()
+        if len(generation.languages.counts) > 1:
+            detect("warm up")  # load the language model now (0.5 s), not at the first question
 
     @property
     def name(self) -> str:
