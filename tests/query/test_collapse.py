@@ -76,9 +76,13 @@ def _mostly_inside(a: StoredPassage, b: StoredPassage) -> bool:
 
 
 @pytest.fixture(scope="module")
-def two_formats(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder) -> Settings:
-    """The essay as text and as PDF in one corpus: every passage has a copy in the other format."""
+def two_formats(
+    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder, essay_settings: Settings
+) -> Settings:
+    """The essay as text and as PDF in one corpus: every passage has a copy in the other format (the text's
+    vectors come from the essay index's cache)."""
     root = tmp_path_factory.mktemp("two-formats")
+    shutil.copytree(essay_settings.index_dir / "cache", root / "index" / "cache")
     corpus = root / "corpus"
     corpus.mkdir()
     shutil.copy(SEEDS / ESSAY, corpus / ESSAY)
