@@ -17,6 +17,7 @@ from query.encoders import ChosenEncoder, choose_query_encoder
 from query.searcher import Searcher
 from service import api, web
 from service.admin import ReindexJobs
+from service.catalog import Catalogs
 from service.errors import install_error_handlers
 from service.metrics import Metrics
 from service.middleware import BodyLimit, HeadersAndMetrics
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     app.state.metrics = metrics
     app.state.reloader = reloader
     app.state.jobs = jobs
+    app.state.catalogs = Catalogs()  # the pages' listing of the served generation's documents
     install_error_handlers(app, html=web.error_page)
     app.include_router(api.router)
     app.include_router(web.router)

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from generation.records import StoredPassage
 from query.config import Ranking
+from service.catalog import Entry
 from service.errors import ApiError, InvalidInput, NotFound, NotReady
 from service.queries import DEFAULT_K, run_search
 
@@ -74,42 +75,38 @@ MAX_LISTED = 50  # documents listed on the start page; a larger collection says 
 MAX_CHOICES = 200
 
 
-def collection(holder: Any) -> dict[str, Any] | None:
-    """What the served generation holds, for the start page and the document filter (None before one).
-    Only the documents a page shows are looked up, however large the collection."""
-    searcher = holder.searcher
+def collection(state: Any) -> dict[str, Any] | None:
+    """What the served generation holds, for the start page and the document filter (None before one):
+    the first documents in natural title order, and all of them as choices in a small collection."""
+    searcher = state.holder.searcher
     if searcher is None:
         return None
+    catalog = state.catalogs.of(searcher.generation)
+    count = len(catalog.entries)
     manifest = searcher.generation.manifest
-    count = len(searcher.generation.documents)
-    wanted = MAX_CHOICES if count <= MAX_CHOICES else MAX_LISTED
-    docs: list[dict[str, Any]] = []
-    for entry in manifest.get("documents", []):
-        if len(docs) >= wanted:
-            break
-        doc_id = str(entry["doc_id"])
-        info = searcher.generation.documents.info(doc_id)
-        if info is None:
-            continue
-        docs.append(
-            {
-                "doc_id": doc_id,
-                "title": info.title,
-                "format": str(entry.get("format", "txt")).upper(),
-                "passages": info.rows,
-                "pages": entry.get("pages"),
-                "url": f"/documents/{quote(doc_id)}",
-            }
-        )
     return {
         "count": count,
-        "listed": docs[:MAX_LISTED],
-        "choices": docs if count <= MAX_CHOICES else None,  # None: the filter is a text field
+        "listed": catalog.entries[:MAX_LISTED],
+        "choices": catalog.entries if count <= MAX_CHOICES else None,  # None: the filter is a text field
         "created": manifest.get("created", ""),
         "generation": searcher.name,
         "passages": len(searcher.generation.passages),
         "examples": [str(q) for q in manifest.get("examples", [])][:8],
     }
+
+
+def resolve_document(state: Any, doc: str | None) -> tuple[str | None, list[Entry]]:
+    """The document a page's filter names: its file name, else the one document whose title or file name
+    holds the text; when several do, none, and those to choose from (at most MAX_LISTED)."""
+    searcher = state.holder.searcher
+    if doc is None or searcher is None or doc in searcher.generation.documents:
+        return doc, []
+    found = state.catalogs.of(searcher.generation).find(doc)
+    if len(found) == 1:
+        return found[0].doc_id, []
+    if not found:
+        return doc, []  # the search answers "not a document in the index"
+    return None, found[:MAX_LISTED]
 
 
 def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
@@ -153,10 +150,19 @@ def page(
         "results": None,
         "error": None,
         "answer": None,
-        "collection": collection(request.app.state.holder),
+        "collection": collection(request.app.state),
         "doc": doc,
     }
     status = 200
+    doc, choices = resolve_document(request.app.state, doc)
+    if choices:
+        context["choices"] = [
+            {"title": e.title, "doc_id": e.doc_id, "url": "/?" + urlencode({"q": q or "", "doc": e.doc_id})}
+            for e in choices
+        ]
+        context["choices_for"] = context["doc"]
+        q = None  # ask which document first
+    context["doc"] = doc or context["doc"]
     if q is not None:
         try:
             count, skip = _whole_number("k", k), _whole_number("offset", offset)
@@ -220,6 +226,29 @@ def document(request: Request, doc_id: str, p: str | None = None) -> HTMLRespons
         "segments": document_segments(doc.text, passages, selected, doc.page_starts),
         "q": "",
         "selected": chosen,
-        "collection": collection(request.app.state.holder),
+        "collection": collection(request.app.state),
     }
     return TEMPLATES.TemplateResponse(request, "document.html", context)
+
+
+@router.get("/documents", response_class=HTMLResponse, include_in_schema=False)
+def documents(request: Request, title: str | None = None, page: str | None = None) -> HTMLResponse:
+    """Every document of the collection, in pages, found by part of its title or file name."""
+    searcher = request.app.state.holder.searcher
+    if searcher is None:
+        raise NotReady("the index is not ready")
+    wanted = _whole_number("page", page) or 1
+    listing = request.app.state.catalogs.of(searcher.generation).page(wanted, title or "")
+
+    def url(number: int) -> str:
+        return "/documents?" + urlencode({**({"title": title} if title else {}), "page": str(number)})
+
+    context = {
+        "listing": listing,
+        "title": title or "",
+        "previous_url": url(listing.number - 1) if listing.number > 1 else None,
+        "next_url": url(listing.number + 1) if listing.number < listing.pages else None,
+        "q": "",
+        "collection": collection(request.app.state),
+    }
+    return TEMPLATES.TemplateResponse(request, "documents.html", context)

@@ -176,3 +176,36 @@ def test_the_document_view_shows_pdf_pages_and_where_the_passage_is(base: str) -
     assert "PDF, 6 pages" in page
     assert all(f'id="page-{n}"' in page for n in range(1, 7))
     assert f"on page {hit['page']} of the PDF" in page or f"pages {hit['page']}–" in page
+
+
+def test_every_document_is_reachable_in_natural_order_and_found_by_part_of_its_title(
+    tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    n = MAX_CHOICES + 20
+    for i in range(1, n + 1):
+        (corpus / f"1-1-{i}.txt").write_text(f"Section 1.1.{i} notes\n\nThe council of district {i} met.\n")
+    (corpus / "sudo.txt").write_text("Sudo configuration\n\nThe sudoers file names who may run what.\n")
+    (corpus / "sudo-ldap.txt").write_text("Sudo with LDAP\n\nRules can live in a directory instead.\n")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", query_encoder="torch")
+    index(settings, fake)
+    with live_server(create_app(settings, fake)) as base:
+        home = httpx.get(f"{base}/").text
+        assert f'<a href="/documents">all {n + 2} documents</a>' in home
+        first = httpx.get(f"{base}/documents").text
+        titles = re.findall(r'<td><a href="/documents/[^"]*">([^<]*)</a>', first)
+        assert titles[:3] == ["Section 1.1.1 notes", "Section 1.1.2 notes", "Section 1.1.3 notes"]
+        assert len(titles) == 50 and "page 1 of 5" in first and 'rel="next"' in first
+        last = httpx.get(f"{base}/documents", params={"page": "5"}).text
+        assert "Sudo with LDAP" in last and 'rel="prev"' in last and 'rel="next"' not in last
+        found = httpx.get(f"{base}/documents", params={"title": "1.1.20 NOTES"}).text
+        assert re.findall(r'<td><a href="/documents/[^"]*">([^<]*)</a>', found) == ["Section 1.1.20 notes"]
+        assert httpx.get(f"{base}/documents", params={"page": "x"}).status_code == 422
+        # The document filter takes part of a title: one match searches it, several are offered.
+        one = httpx.get(f"{base}/", params={"q": "who may run what", "doc": "sudo configuration"}).text
+        assert re.findall(r'class="docid">([^<]*)<', one.split('<ol class="results"')[1])[0] == "sudo.txt"
+        several = httpx.get(f"{base}/", params={"q": "rules", "doc": "sudo"}).text
+        assert "Several documents match" in several and '<ol class="results"' not in several
+        assert "doc=sudo.txt" in several and "doc=sudo-ldap.txt" in several
+        assert len(home.encode()) < 300_000
