@@ -26,12 +26,21 @@ def passage_anchor(passage_id: str) -> str:
     return "p" + passage_id.rsplit("#", 1)[1]
 
 
-def context_url(doc_id: str, passage_id: str) -> str:
+def context_url(
+    doc_id: str, passage_id: str, q: str | None = None, answer: tuple[int, int] | None = None
+) -> str:
+    """Where a passage is read in its document; with the question (the way back to its results) and the
+    answer sentence's offsets inside the passage (marked there too)."""
     anchor = passage_anchor(passage_id)
-    return f"/documents/{quote(doc_id)}?p={anchor[1:]}#{anchor}"
+    query = {
+        "p": anchor[1:],
+        **({"q": q} if q else {}),
+        **({"a": f"{answer[0]}-{answer[1]}"} if answer else {}),
+    }
+    return f"/documents/{quote(doc_id)}?{urlencode(query)}#{anchor}"
 
 
-def _result_view(result: dict[str, Any]) -> dict[str, Any]:
+def _result_view(result: dict[str, Any], q: str) -> dict[str, Any]:
     """Split the passage around its highlight so the template escapes each part and wraps one in <mark>."""
     text, hl = result["text"], result["highlight"]
     return {
@@ -39,7 +48,7 @@ def _result_view(result: dict[str, Any]) -> dict[str, Any]:
         "before": text[: hl["start"]],
         "marked": text[hl["start"] : hl["end"]],
         "after": text[hl["end"] :],
-        "url": context_url(result["document"], result["passage_id"]),
+        "url": context_url(result["document"], result["passage_id"], q, (hl["start"], hl["end"])),
         "notes": [
             {"label": n["label"], "url": context_url(result["document"], n["passage_id"])}
             for n in result["footnotes"]
@@ -172,7 +181,7 @@ def page(
                 context["more_url"] = _more_url(
                     answer["query"], doc, answer["k"], answer["offset"] + answer["k"]
                 )
-            context["results"] = [_result_view(r) for r in answer["results"]]
+            context["results"] = [_result_view(r, answer["query"]) for r in answer["results"]]
             context["score_meaning"] = score_meaning(answer["mode"], request.app.state.settings.ranking())
         except ApiError as exc:
             context["error"] = exc.detail
@@ -181,14 +190,19 @@ def page(
 
 
 def document_segments(
-    text: str, passages: list[StoredPassage], selected: str | None, page_starts: Sequence[int] = ()
+    text: str,
+    passages: list[StoredPassage],
+    selected: str | None,
+    page_starts: Sequence[int] = (),
+    answer: tuple[int, int] | None = None,
 ) -> list[dict[str, Any]]:
-    """The document cut at passage starts (anchors), page starts (PDF page markers) and around the
-    selected passage (marked)."""
+    """The document cut at passage starts (anchors), page starts (PDF page markers), around the selected
+    passage (marked) and around the answer sentence inside it (offsets in the passage)."""
     pages = {start: n for n, start in enumerate(page_starts, 1)}
     cuts = {0, len(text), *pages}
     anchors: dict[int, list[str]] = {}
     span: tuple[int, int] | None = None
+    inner: tuple[int, int] | None = None
     for p in passages:
         anchor = passage_anchor(p.passage_id)
         anchors.setdefault(p.start, []).append(anchor)
@@ -196,20 +210,32 @@ def document_segments(
         if anchor == selected:
             span = (p.start, p.end)
             cuts.update(span)
+            if answer and 0 <= answer[0] < answer[1] <= p.end - p.start:
+                inner = (p.start + answer[0], p.start + answer[1])
+                cuts.update(inner)
     points = sorted(cuts)
     return [
         {
             "text": text[a:b],
             "anchors": anchors.get(a, []),
             "mark": bool(span and span[0] <= a < span[1]),
+            "answer": bool(inner and inner[0] <= a < inner[1]),
             "page": pages.get(a),
         }
         for a, b in itertools.pairwise(points)
     ]
 
 
+def _answer_offsets(value: str | None) -> tuple[int, int] | None:
+    """`a=START-END` of a "Read in context" link (anything else is ignored: it only adds a mark)."""
+    start, _, end = (value or "").partition("-")
+    return (int(start), int(end)) if start.isdigit() and end.isdigit() else None
+
+
 @router.get("/documents/{doc_id:path}", response_class=HTMLResponse, include_in_schema=False)
-def document(request: Request, doc_id: str, p: str | None = None) -> HTMLResponse:
+def document(
+    request: Request, doc_id: str, p: str | None = None, q: str | None = None, a: str | None = None
+) -> HTMLResponse:
     searcher = request.app.state.holder.searcher
     if searcher is None:
         raise NotReady("the index is not ready")
@@ -223,8 +249,9 @@ def document(request: Request, doc_id: str, p: str | None = None) -> HTMLRespons
     chosen = next((x for x in passages if passage_anchor(x.passage_id) == selected), None)
     context = {
         "doc": doc,
-        "segments": document_segments(doc.text, passages, selected, doc.page_starts),
-        "q": "",
+        "segments": document_segments(doc.text, passages, selected, doc.page_starts, _answer_offsets(a)),
+        "q": q or "",
+        "back_url": "/?" + urlencode({"q": q}) if q else None,
         "selected": chosen,
         "collection": collection(request.app.state),
     }

@@ -51,6 +51,7 @@ def test_ask_see_marked_results_and_follow_one_to_its_context(page: Any, base: s
     assert page.locator("li.result mark").count() == 5
     assert page.locator("li.result").first.locator(".heading").inner_text().startswith("›")
     passage = results.first.locator(".passage").inner_text()
+    answer = results.first.locator(".passage mark").inner_text()
     page.locator("li.result a.context").first.click()
     page.wait_for_load_state()
     assert "/documents/" in page.url and "#p" in page.url
@@ -58,6 +59,15 @@ def test_ask_see_marked_results_and_follow_one_to_its_context(page: Any, base: s
     assert page.locator(f"[id='{anchor}']").count() == 1
     marked = "".join(page.locator("mark.context").all_inner_texts())  # cut where overlapping passages start
     assert " ".join(marked.split()) == " ".join(passage.split())
+    # The thread is kept: the answer sentence marked inside the passage, the question in the search field
+    # that stays in view at the passage, and a way back to the same results.
+    assert " ".join(page.locator("mark.answer").all_inner_texts()).split() == answer.split()
+    assert page.input_value("input[name=q]") == "How long did the Paris Commune last?"
+    form = page.locator("form.search").bounding_box()
+    assert form is not None and 0 <= form["y"] < 200, "the search form is in view at the passage"
+    page.locator("p.back a").click()
+    page.wait_for_selector("ol.results li.result")
+    assert page.locator("li.result").first.inner_text() == results.first.inner_text()
     assert page.console_errors == []
 
 
