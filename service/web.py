@@ -40,14 +40,34 @@ def context_url(
     return f"/documents/{quote(doc_id)}?{urlencode(query)}#{anchor}"
 
 
+SNIPPET_BEFORE = 120  # characters of context shown before the answer sentence in a result's snippet
+SNIPPET_AFTER = 160  # ... and after it; the whole passage is one click away (<details>)
+
+
+def _clip(text: str, limit: int, keep_end: bool) -> str:
+    """At most `limit` characters of `text`, cut at a space, from its end (`keep_end`) or its start."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    if keep_end:
+        cut = text[-limit:]
+        return "… " + cut[cut.find(" ") + 1 :] if " " in cut else "… " + cut
+    cut = text[:limit]
+    return (cut[: cut.rfind(" ")] if " " in cut else cut) + " …"
+
+
 def _result_view(result: dict[str, Any], q: str) -> dict[str, Any]:
-    """Split the passage around its highlight so the template escapes each part and wraps one in <mark>."""
+    """Split the passage around its highlight so the template escapes each part and wraps one in <mark>;
+    the snippet is the answer sentence with a little of what surrounds it."""
     text, hl = result["text"], result["highlight"]
+    before, after = text[: hl["start"]], text[hl["end"] :]
     return {
         **result,
-        "before": text[: hl["start"]],
+        "before": before,
         "marked": text[hl["start"] : hl["end"]],
-        "after": text[hl["end"] :],
+        "after": after,
+        "snippet_before": _clip(before, SNIPPET_BEFORE, keep_end=True),
+        "snippet_after": _clip(after, SNIPPET_AFTER, keep_end=False),
         "url": context_url(result["document"], result["passage_id"], q, (hl["start"], hl["end"])),
         "notes": [
             {"label": n["label"], "url": context_url(result["document"], n["passage_id"])}

@@ -48,10 +48,15 @@ def test_ask_see_marked_results_and_follow_one_to_its_context(page: Any, base: s
     assert results.count() == 5
     first_three = " ".join(results.nth(i).inner_text() for i in range(3))
     assert "For 76 days" in first_three
-    assert page.locator("li.result mark").count() == 5
+    assert page.locator("li.result .snippet mark").count() == 5
+    # A snippet around the answer sentence; the whole passage one click away, without JavaScript.
+    snippet = results.first.locator(".snippet").inner_text()
+    assert len(snippet) <= len(results.first.locator(".passage").text_content() or "") + 4
     assert page.locator("li.result").first.locator(".heading").inner_text().startswith("›")
+    results.first.locator("details.whole summary").click()
     passage = results.first.locator(".passage").inner_text()
     answer = results.first.locator(".passage mark").inner_text()
+    assert answer in snippet
     page.locator("li.result a.context").first.click()
     page.wait_for_load_state()
     assert "/documents/" in page.url and "#p" in page.url
