@@ -29,7 +29,7 @@ def test_search_answers_the_contract(base: str, fake_essay_settings: Settings) -
     body = r.json()
     assert body["query"] == "How long did the Paris Commune last" and body["k"] == 5
     # Whether it is flagged depends on the model (the fake's cosines are not the model's): tested with
-    # the real model in tests/indexer/test_search.py; here only its type.
+    # the real model in tests/query/test_searcher.py; here only its type.
     assert body["mode"] == "hybrid" and isinstance(body["low_confidence"], bool)
     threshold = fake_essay_settings.ranking().low_confidence_above
     assert body["low_confidence"] == (body["unanswerable_score"] > threshold)
