@@ -10,6 +10,7 @@ import uvicorn
 from generation.settings import SettingsError
 from service.app import create_app
 from service.log_config import log_config
+from service.protocol import GuardedHttpProtocol
 from service.settings import Settings
 
 
@@ -28,6 +29,7 @@ def main() -> int:
         host=settings.host,
         port=settings.port,
         limit_concurrency=settings.max_concurrency,
+        http=GuardedHttpProtocol,  # slow or greedy clients cannot hold the connection slots
         timeout_keep_alive=5,
         log_level=settings.log_level,
         log_config=log_config(settings.log_level),

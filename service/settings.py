@@ -24,6 +24,19 @@ class Settings(QuerySettings):
         le=10_000,
         description="Connections served at once per worker; beyond it the server answers 503",
     )
+    request_read_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=600,
+        description="Seconds a connection has to send a whole request (headers and body) from its start or "
+        "its first byte; slower: 408 and closed",
+    )
+    max_connections_per_client: int = Field(
+        16,
+        ge=1,
+        le=10_000,
+        description="Connections one client address holds at once per worker; more: 429 and closed",
+    )
     # 2 on 2 cores, by measurement (docs/benchmarks.md): the int8 encoder is cheap enough that one
     # process's Python work (GIL) becomes the limit at concurrency 8 and more.
     workers: int = Field(
