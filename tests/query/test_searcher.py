@@ -63,7 +63,8 @@ def _oracle_highlight(
     generation: Generation, embedder: SentenceTransformerEmbedder, question: str, hit: Hit, ranking: Ranking
 ) -> tuple[int, int]:
     """The sentence the README describes: each sentence embedded afresh, plus its share of the question's
-    idf-weighted terms, plus the bonus for a length of time when the question asks how long."""
+    idf-weighted terms, plus the bonus for a length of time when the question asks how long; never a
+    heading or label sentence while the passage has another."""
     terms = set(ENGLISH.terms(question))
     q = embedder.embed([question])[0]
     text, spans = hit.passage.text, hit.passage.sentences
@@ -76,6 +77,10 @@ def _oracle_highlight(
         scores = scores + ranking.highlight_duration * np.array(
             [ENGLISH.holds_answer("duration", text[s:e]) for s, e in spans]
         )
+    labels = list(hit.passage.labels)
+    if labels and len(labels) < len(spans):
+        scores = np.asarray(scores, dtype=np.float64)
+        scores[labels] = -np.inf
     return tuple(spans[int(np.argmax(scores))])
 
 
