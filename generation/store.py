@@ -41,12 +41,21 @@ class GenerationError(Exception):
     """A generation is missing, incomplete, corrupt, or built with another model."""
 
 
-def _fsync_path(path: Path) -> None:
+def fsync_path(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def fsync_tree(root: Path) -> None:
+    """fsync every file under `root`, then every folder, deepest first, then `root` itself."""
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        fsync_path(path)
+    for folder in sorted((p for p in root.rglob("*") if p.is_dir()), reverse=True):
+        fsync_path(folder)
+    fsync_path(root)
 
 
 def sha256_file(path: Path) -> str:
@@ -90,12 +99,12 @@ def write_generation(
     checksums: dict[str, str] = {}
     sizes: dict[str, int] = {}
     for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
-        _fsync_path(path)
+        fsync_path(path)
         relative = path.relative_to(tmp).as_posix()
         checksums[relative] = sha256_file(path)
         sizes[relative] = path.stat().st_size
     for folder in sorted((p for p in tmp.rglob("*") if p.is_dir()), reverse=True):
-        _fsync_path(folder)
+        fsync_path(folder)
     manifest = {
         **manifest,
         "format_version": FORMAT_VERSION,
@@ -108,11 +117,11 @@ def write_generation(
         json.dump(manifest, fh, indent=2, ensure_ascii=False)
         fh.flush()
         os.fsync(fh.fileno())
-    _fsync_path(tmp)
+    fsync_path(tmp)
     crash_point("manifest-written")
     final = gens / name
     os.rename(tmp, final)
-    _fsync_path(gens)
+    fsync_path(gens)
     crash_point("renamed")
     return final
 
@@ -135,7 +144,7 @@ def write_atomic(path: Path, text: str, crash_at: str = "") -> None:
     if crash_at:
         crash_point(crash_at)
     os.replace(tmp, path)
-    _fsync_path(path.parent)
+    fsync_path(path.parent)
 
 
 def prune(root: Path, keep: int) -> list[str]:

@@ -8,7 +8,9 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from generation import store
 from generation.model import Embedder, ModelError, model_info
@@ -53,6 +55,35 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pull_once(settings: BuildSettings, args: argparse.Namespace) -> str:
+    from generation.pull import pull
+
+    info = model_info(settings.model)
+    done = pull(Path(args.source), settings.index_dir, info, args.generation, settings.keep_generations)
+    if not done.copied and not done.published:
+        return f"{done.generation}: already here and published; nothing copied"
+    what = "copied, verified and published" if done.copied else "already here; published"
+    pruned = f"; pruned {', '.join(done.pruned)}" if done.pruned else ""
+    return f"{done.generation}: {what} from {args.source}{pruned}"
+
+
+def cmd_pull(args: argparse.Namespace) -> int:
+    settings = BuildSettings.from_env(os.environ)
+    if not args.watch:
+        print(_pull_once(settings, args))
+        return 0
+    last = None
+    while True:  # until stopped: each newly published generation, as soon as it is seen
+        current = store.read_current(Path(args.source))
+        if current is not None and current != last:
+            try:
+                print(_pull_once(settings, args), flush=True)
+                last = current
+            except (store.GenerationError, ModelError, OSError) as exc:
+                print(f"error: {exc}", file=sys.stderr, flush=True)  # keep what is published; try again
+        time.sleep(args.interval)
+
+
 def parser(*more: AddCommand) -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m indexer", description="Build and query the search index.")
     ap.add_argument(
@@ -72,6 +103,12 @@ def parser(*more: AddCommand) -> argparse.ArgumentParser:
     b.set_defaults(run=cmd_build)
     for add in more:
         add(sub)
+    pl = sub.add_parser("pull", help="copy a published generation from another index folder, verify, publish")
+    pl.add_argument("source", help="the index folder to pull from (the build's SEMSEARCH_INDEX_DIR)")
+    pl.add_argument("generation", nargs="?", help="generation name (default: the source's CURRENT)")
+    pl.add_argument("--watch", action="store_true", help="keep pulling each newly published generation")
+    pl.add_argument("--interval", type=float, default=2.0, help="seconds between checks with --watch")
+    pl.set_defaults(run=cmd_pull)
     v = sub.add_parser("verify", help="check a generation's checksums, row counts and model")
     v.add_argument("generation", nargs="?", help="generation name (default: CURRENT)")
     v.set_defaults(run=cmd_verify)

@@ -13,10 +13,11 @@ USAGE = """usage: semsearch COMMAND [options]
   search   answer a question from the published index, --json too   (python -m indexer search)
   serve    serve the API and the page on SEMSEARCH_HOST:PORT        (python -m service)
   verify   check the published generation's checksums and model    (python -m indexer verify)
+  pull     copy a published generation from another index folder   (python -m indexer pull)
 
 Settings come from SEMSEARCH_* variables (see the README); `semsearch COMMAND -h` for its options."""
 
-INDEXER = {"index": "build", "search": "search", "verify": "verify"}
+INDEXER = {"index": "build", "search": "search", "verify": "verify", "pull": "pull"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
