@@ -18,6 +18,8 @@ CHROMIUM := /usr/bin/chromium
 # A real third-party PDF and HTML manual for the document-format tests (Debian's libtasn1-doc).
 MANUAL := /usr/share/doc/libtasn1-doc/libtasn1.pdf
 WRK := /usr/bin/wrk
+# The load balancer of the replicas test (deploy/haproxy.cfg).
+HAPROXY := /usr/sbin/haproxy
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN := SEMSEARCH_HOST=$(HOST) SEMSEARCH_PORT=$(PORT) HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 
@@ -56,6 +58,10 @@ $(MANUAL):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libtasn1-doc
 
+$(HAPROXY):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq haproxy
+
 $(WRK):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk hey
@@ -68,7 +74,7 @@ index: $(INDEX_DEPS)  ## Batch re-index the corpus (incremental; SEMSEARCH_* set
 serve: install  ## Serve the API and the web page on HOST:PORT
 	$(RUN) $(PY) -m service
 
-test: install-dev $(CHROMIUM) $(MANUAL)  ## Install, then run the whole test suite
+test: install-dev $(CHROMIUM) $(MANUAL) $(HAPROXY)  ## Install, then run the whole test suite
 	$(RUN) $(PY) -m pytest -q
 
 test-fast: install-dev  ## The fast tier (fake embedder, no browser): run it before every commit
