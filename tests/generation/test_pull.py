@@ -5,6 +5,7 @@ other-model source is refused naming the file, and the replica keeps what it had
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from generation import store
 from generation.pull import pull
 from indexer.settings import BuildSettings
 from service.harness import wait_until
+from service.settings import Settings
 from tests.corpus import REPO, copy_seeds, index, run_indexer
 from tests.fakes import FakeEmbedder
 
@@ -69,15 +71,17 @@ def test_a_corrupt_or_unfinished_or_foreign_source_is_refused_and_the_replica_ke
     assert [p.name for p in store.generations_dir(replica).iterdir()] == [good], "no temporary left"
 
 
+@pytest.mark.slow  # a real build in a child process
 def test_the_command_line_pulls_and_watches(
-    source: BuildSettings, tmp_path: Path, fake: FakeEmbedder
+    source: BuildSettings, tmp_path: Path, cli_index: tuple[Settings, str]
 ) -> None:
     replica = source.replace(index_dir=tmp_path / "replica")
     done = run_indexer(["pull", str(source.index_dir)], replica)
     assert done.returncode == 1 and "model" in done.stderr, "the fake's generation is not the real model's"
-    real = BuildSettings(corpus_dir=source.corpus_dir, index_dir=tmp_path / "real")
-    built = run_indexer(["build", "--no-progress"], real)
-    assert built.returncode == 0, built.stderr
+    built, _ = cli_index  # the essay built by `python -m indexer build`, copied to be changed here
+    real = BuildSettings(corpus_dir=tmp_path / "real-corpus", index_dir=tmp_path / "real")
+    shutil.copytree(built.index_dir, real.index_dir)
+    shutil.copytree(built.corpus_dir, real.corpus_dir)
     mirror = real.replace(index_dir=tmp_path / "mirror")
     first = run_indexer(["pull", str(real.index_dir)], mirror)
     assert first.returncode == 0 and "copied, verified and published" in first.stdout, first.stderr
