@@ -14,7 +14,6 @@ from generation.records import StoredPassage
 
 @dataclass(frozen=True, slots=True)
 class Highlight:
-    sentence: int  # index of the sentence to mark
     span: tuple[int, int]  # its offsets in the passage text (the whole passage when it has no sentences)
     cosine: float  # the best cosine of any of the passage's sentences with the question
     terms: frozenset[str]  # the question's terms that the passage holds
@@ -58,7 +57,7 @@ def highlight_sentence(
     if not n:
         whole = passage.text
         held = terms & sentence_terms(analyzer, whole, ((0, len(whole)),))[0]
-        return Highlight(0, (0, len(whole)), -1.0, frozenset(held), whole)
+        return Highlight((0, len(whole)), -1.0, frozenset(held), whole)
     first = passage.sentence_row
     cosines = np.asarray(sentence_vectors[first : first + n], dtype=np.float32) @ query
     held_by = [terms & found for found in sentence_terms(analyzer, passage.text, passage.sentences)]
@@ -76,7 +75,6 @@ def highlight_sentence(
     chosen, closest = int(np.argmax(scores)), int(np.argmax(cosines))
     s, e = passage.sentences[closest]
     return Highlight(
-        chosen,
         passage.sentences[chosen],
         float(cosines[closest]),
         frozenset().union(*held_by),
