@@ -4,7 +4,7 @@ logistic model (`python -m evaluation calibrate`) that turns them into an unansw
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 
 from generation.analysis import Analyzer, AnswerKind
@@ -51,7 +51,7 @@ def as_calibrated(kind: AnswerKind | None) -> AnswerKind | None:
 
 def answer_signals(
     question: str,
-    terms: set[str],
+    terms: Set[str],
     asked: AnswerKind | None,
     analyzer: Analyzer,
     idf: Callable[[str], float],

@@ -3,7 +3,7 @@ terms it holds, and (for some questions) whether it holds the kind of answer ask
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,7 +44,7 @@ def highlight_sentence(
     passage: StoredPassage,
     sentence_vectors: np.ndarray,
     query: np.ndarray,
-    terms: set[str],
+    terms: Set[str],
     idf: Callable[[str], float],
     analyzer: Analyzer,
     weights: HighlightWeights,

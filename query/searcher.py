@@ -55,6 +55,7 @@ class Question:
     text: str
     analyzer: Analyzer  # its language's
     terms: list[str]  # its index terms, in order (what BM25 scores)
+    distinct: frozenset[str]  # the same, once each (what the highlight and the signals look for)
     asked: AnswerKind | None  # the kind of answer its form asks for
 
 
@@ -90,7 +91,8 @@ class Searcher:
             analyzer = languages.analyzer()
         else:
             analyzer = languages.analyzer(detect(text, among=languages.codes))
-        return Question(text, analyzer, analyzer.terms(text), analyzer.expected_answer(text))
+        terms = analyzer.terms(text)
+        return Question(text, analyzer, terms, frozenset(terms), analyzer.expected_answer(text))
 
     def search(
         self,
@@ -155,9 +157,14 @@ class Searcher:
         kind = "duration" if question.asked == "duration" else None
         gen = self.generation
         weights = HighlightWeights(cfg.highlight_lexical, cfg.highlight_duration, kind)
-        terms = set(question.terms)
         return highlight_sentence(
-            passage, gen.sentence_vectors, vector, terms, gen.lexical.idf, question.analyzer, weights
+            passage,
+            gen.sentence_vectors,
+            vector,
+            question.distinct,
+            gen.lexical.idf,
+            question.analyzer,
+            weights,
         )
 
     def _judge(
@@ -169,7 +176,7 @@ class Searcher:
         gen = self.generation
         signals = answer_signals(
             question.text,
-            set(question.terms),
+            question.distinct,
             question.asked,
             question.analyzer,
             gen.lexical.idf,
