@@ -20,6 +20,9 @@ MANUAL := /usr/share/doc/libtasn1-doc/libtasn1.pdf
 WRK := /usr/bin/wrk
 # The load balancer of the replicas test (deploy/haproxy.cfg).
 HAPROXY := /usr/sbin/haproxy
+# axe-core for the accessibility tests, from the npm registry, kept out of the repository (.cache/).
+AXE_VERSION := 4.14.1
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN := SEMSEARCH_HOST=$(HOST) SEMSEARCH_PORT=$(PORT) HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 
@@ -62,6 +65,10 @@ $(HAPROXY):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq haproxy
 
+$(AXE):
+	command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
+	npm install --prefix .cache/axe --no-save --no-audit --no-fund axe-core@$(AXE_VERSION)
+
 $(WRK):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk hey
@@ -74,7 +81,7 @@ index: $(INDEX_DEPS)  ## Batch re-index the corpus (incremental; SEMSEARCH_* set
 serve: install  ## Serve the API and the web page on HOST:PORT
 	$(RUN) $(PY) -m service
 
-test: install-dev $(CHROMIUM) $(MANUAL) $(HAPROXY)  ## Install, then run the whole test suite
+test: install-dev $(CHROMIUM) $(MANUAL) $(HAPROXY) $(AXE)  ## Install, then run the whole test suite
 	$(RUN) $(PY) -m pytest -q
 
 test-fast: install-dev  ## The fast tier (fake embedder, no browser): run it before every commit
