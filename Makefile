@@ -26,7 +26,7 @@ AXE := .cache/axe/node_modules/axe-core/axe.min.js
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN := SEMSEARCH_HOST=$(HOST) SEMSEARCH_PORT=$(PORT) HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 
-.PHONY: help install install-ray install-dev run index serve test test-fast lint settings-table eval calibrate bench bench-txtai soak clean
+.PHONY: help install install-ray install-dev run index serve test test-fast lint settings-table screenshots eval calibrate bench bench-txtai soak clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -94,6 +94,9 @@ lint: install-dev  ## ruff and mypy
 
 settings-table: install-dev  ## Rewrite the README's settings tables from the settings classes
 	$(PY) -m tests.settings_table README.md
+
+screenshots: install-dev $(CHROMIUM)  ## The README's pictures (docs/img/): a real build of seeds/, served, in Chromium
+	$(RUN) $(PY) -m tests.e2e.screenshots
 
 eval: install-dev  ## Ranking modes on the essay questions and SciFact (SCIFACT=dir); writes docs/evaluation.md
 	$(RUN) $(PY) -m evaluation suite --scifact $(SCIFACT) --out docs/evaluation.md
