@@ -16,6 +16,11 @@ import numpy as np
 from pydantic import TypeAdapter
 
 Span = tuple[int, int]
+# A stretch of a document's text and what the reader found it to be, for showing it (not for search):
+# "heading", "pre" (a code block), "code" (code in a line of prose), "table", "row" (a paragraph of a
+# table), "th" and "td" (a cell). Offsets point into the document's text.
+Mark = tuple[int, int, str]
+MARK_KINDS = frozenset(["heading", "pre", "code", "table", "row", "th", "td"])
 R = TypeVar("R", "StoredPassage", "StoredDocument")
 
 
@@ -42,6 +47,7 @@ class StoredPassage:
     footnotes: tuple[FootnoteLink, ...]  # notes whose markers are in this passage
     pages: tuple[int, int] | None = None  # PDF: first and last page (1-based) the passage is on
     labels: tuple[int, ...] = ()  # sentences that are headings or labels, not answers (see highlight)
+    code: tuple[Span, ...] = ()  # code and commands inside `text` (offsets in it), set in a fixed-width face
 
     @property
     def page(self) -> int | None:
@@ -62,6 +68,7 @@ class StoredDocument:
     format: str = "txt"
     reader: str = "builtin"
     page_starts: tuple[int, ...] = ()  # PDF: offset in `text` where each page begins
+    marks: tuple[Mark, ...] = ()  # headings, code and tables, sorted by start
 
     @property
     def row_range(self) -> tuple[int, int]:

@@ -319,6 +319,14 @@ def _headings(
     return {i: text[s:e] for i, (s, e) in enumerate(paras[:notes_from]) if s in starts}
 
 
+def heading_spans(text: str, heading_starts: Sequence[int] | None = None) -> list[Span]:
+    """Where the headings the chunker uses are (the reader's `heading_starts`, else heading-like lines
+    of plain text), as paragraph spans."""
+    paras = split_paragraphs(text)
+    notes_from, _, _ = find_notes(text, paras)
+    return [paras[i] for i in sorted(_headings(text, paras, notes_from, heading_starts))]
+
+
 def _note_headings(text: str, paras: Sequence[Span], note_of: dict[int, str]) -> dict[str, str]:
     """A footnote is headed by its label and first sentence, so each of its passages carries its subject."""
     note_headings: dict[str, str] = {}

@@ -10,6 +10,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generation.records import Mark
 from indexer.chunking import heading_of, split_paragraphs
 from indexer.readers import SUFFIXES, ReaderError, read_bytes
 
@@ -30,6 +31,7 @@ class Document:
     reader: str = "builtin"  # the library and version that extracted the text
     headings: tuple[int, ...] | None = None  # heading paragraph starts; None: plain-text heuristics
     page_starts: tuple[int, ...] = ()  # PDF: offset where each page begins
+    marks: tuple[Mark, ...] = ()  # code and tables as the reader found them
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +128,7 @@ def read_document(path: Path, corpus_dir: Path, max_bytes: int = DEFAULT_MAX_BYT
         extracted.reader,
         extracted.headings,
         extracted.page_starts,
+        extracted.marks,
     )
 
 

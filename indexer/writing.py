@@ -15,9 +15,9 @@ import numpy as np
 from generation import store
 from generation.analysis import CorpusLanguages, analyzer_named
 from generation.lexical import LEXICAL_DIR, PARAMETERS, LexicalIndex
-from generation.records import FootnoteLink, StoredDocument, StoredPassage, as_record
+from generation.records import FootnoteLink, Mark, Span, StoredDocument, StoredPassage, as_record
 from generation.vector_index import VectorIndex
-from indexer.chunking import ChunkParams, Passage
+from indexer.chunking import ChunkParams, Passage, heading_spans
 from indexer.documents import Document
 
 
@@ -37,7 +37,25 @@ def page_span(page_starts: Sequence[int], start: int, end: int) -> tuple[int, in
     )
 
 
-def stored_passage(p: Passage, sentence_row: int, page_starts: Sequence[int] = ()) -> StoredPassage:
+def code_spans(marks: Sequence[Mark], start: int, end: int) -> tuple[Span, ...]:
+    """The code in text[start:end], as offsets inside it (marks' code and code blocks, clipped)."""
+    return tuple(
+        (max(s, start) - start, min(e, end) - start)
+        for s, e, kind in marks
+        if kind in ("code", "pre") and s < end and e > start
+    )
+
+
+def document_marks(d: Document) -> tuple[Mark, ...]:
+    """What the document page shows apart: the reader's code and tables, and the headings the chunker
+    uses (the reader's, or those recognised in plain text)."""
+    headings = [(s, e, "heading") for s, e in heading_spans(d.text, d.headings)]
+    return tuple(sorted([*d.marks, *headings], key=lambda m: (m[0], -m[1])))
+
+
+def stored_passage(
+    p: Passage, sentence_row: int, page_starts: Sequence[int] = (), marks: Sequence[Mark] = ()
+) -> StoredPassage:
     return StoredPassage(
         passage_id=p.passage_id,
         doc_id=p.doc_id,
@@ -52,16 +70,18 @@ def stored_passage(p: Passage, sentence_row: int, page_starts: Sequence[int] = (
         footnotes=tuple(FootnoteLink(label, pid) for label, pid in p.footnotes),
         pages=page_span(page_starts, p.start, p.end),
         labels=p.labels,
+        code=code_spans(marks, p.start, p.end),
     )
 
 
 def passage_records(documents: Sequence[Document], passages: Sequence[Passage]) -> list[StoredPassage]:
     """Each passage with its provenance and the row of its first sentence vector."""
-    pages = {d.doc_id: d.page_starts for d in documents}
+    by_id = {d.doc_id: d for d in documents}
     records: list[StoredPassage] = []
     sentence_row = 0
     for p in passages:
-        records.append(stored_passage(p, sentence_row, pages[p.doc_id]))
+        d = by_id[p.doc_id]
+        records.append(stored_passage(p, sentence_row, d.page_starts, d.marks))
         sentence_row += len(p.sentences)
     return records
 
@@ -85,6 +105,7 @@ def document_records(documents: Sequence[Document], passages: Sequence[Passage])
             format=d.format,
             reader=d.reader,
             page_starts=d.page_starts,
+            marks=document_marks(d),
         )
         for d in documents
     ]

@@ -27,6 +27,8 @@ def hit_json(hit: Hit, documents: DocumentFile) -> dict[str, Any]:
         "page": p.page,  # PDF: the page the passage starts on; null for other formats
         "pages": list(p.pages) if p.pages else None,  # PDF: first and last page
         "paragraph": p.paragraph,
+        # Code and commands inside `text` (as the reader found them: HTML code/pre, Markdown code).
+        "code": [{"start": s, "end": e} for s, e in p.code],
         "footnote": p.footnote,
         "footnotes": [{"label": f.label, "passage_id": f.passage_id} for f in p.footnotes],
         "scores": {"dense": round(hit.dense, 4), "lexical": round(hit.lexical, 4)},

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -12,18 +10,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from generation.records import StoredPassage
 from query.config import Ranking
 from service.catalog import Entry
 from service.errors import ApiError, InvalidInput, NotFound, NotReady
 from service.queries import DEFAULT_K, run_search
+from service.rendering import document_blocks, passage_anchor, passage_view
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter()
-
-
-def passage_anchor(passage_id: str) -> str:
-    return "p" + passage_id.rsplit("#", 1)[1]
 
 
 def context_url(
@@ -40,34 +34,15 @@ def context_url(
     return f"/documents/{quote(doc_id)}?{urlencode(query)}#{anchor}"
 
 
-SNIPPET_BEFORE = 120  # characters of context shown before the answer sentence in a result's snippet
-SNIPPET_AFTER = 160  # ... and after it; the whole passage is one click away (<details>)
-
-
-def _clip(text: str, limit: int, keep_end: bool) -> str:
-    """At most `limit` characters of `text`, cut at a space, from its end (`keep_end`) or its start."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    if keep_end:
-        cut = text[-limit:]
-        return "… " + cut[cut.find(" ") + 1 :] if " " in cut else "… " + cut
-    cut = text[:limit]
-    return (cut[: cut.rfind(" ")] if " " in cut else cut) + " …"
-
-
 def _result_view(result: dict[str, Any], q: str) -> dict[str, Any]:
-    """Split the passage around its highlight so the template escapes each part and wraps one in <mark>;
-    the snippet is the answer sentence with a little of what surrounds it."""
-    text, hl = result["text"], result["highlight"]
-    before, after = text[: hl["start"]], text[hl["end"] :]
+    """The result as the page shows it: the passage cut around its answer sentence and its code, so the
+    template escapes each piece and wraps them in <mark> and <code>; the snippet is the answer sentence
+    with a little of what surrounds it."""
+    hl = result["highlight"]
+    code = [(c["start"], c["end"]) for c in result["code"]]
     return {
         **result,
-        "before": before,
-        "marked": text[hl["start"] : hl["end"]],
-        "after": after,
-        "snippet_before": _clip(before, SNIPPET_BEFORE, keep_end=True),
-        "snippet_after": _clip(after, SNIPPET_AFTER, keep_end=False),
+        **passage_view(result["text"], (hl["start"], hl["end"]), code),
         "url": context_url(result["document"], result["passage_id"], q, (hl["start"], hl["end"])),
         "notes": [
             {"label": n["label"], "url": context_url(result["document"], n["passage_id"])}
@@ -209,43 +184,6 @@ def page(
     return TEMPLATES.TemplateResponse(request, "search.html", context, status_code=status)
 
 
-def document_segments(
-    text: str,
-    passages: list[StoredPassage],
-    selected: str | None,
-    page_starts: Sequence[int] = (),
-    answer: tuple[int, int] | None = None,
-) -> list[dict[str, Any]]:
-    """The document cut at passage starts (anchors), page starts (PDF page markers), around the selected
-    passage (marked) and around the answer sentence inside it (offsets in the passage)."""
-    pages = {start: n for n, start in enumerate(page_starts, 1)}
-    cuts = {0, len(text), *pages}
-    anchors: dict[int, list[str]] = {}
-    span: tuple[int, int] | None = None
-    inner: tuple[int, int] | None = None
-    for p in passages:
-        anchor = passage_anchor(p.passage_id)
-        anchors.setdefault(p.start, []).append(anchor)
-        cuts.add(p.start)
-        if anchor == selected:
-            span = (p.start, p.end)
-            cuts.update(span)
-            if answer and 0 <= answer[0] < answer[1] <= p.end - p.start:
-                inner = (p.start + answer[0], p.start + answer[1])
-                cuts.update(inner)
-    points = sorted(cuts)
-    return [
-        {
-            "text": text[a:b],
-            "anchors": anchors.get(a, []),
-            "mark": bool(span and span[0] <= a < span[1]),
-            "answer": bool(inner and inner[0] <= a < inner[1]),
-            "page": pages.get(a),
-        }
-        for a, b in itertools.pairwise(points)
-    ]
-
-
 def _answer_offsets(value: str | None) -> tuple[int, int] | None:
     """`a=START-END` of a "Read in context" link (anything else is ignored: it only adds a mark)."""
     start, _, end = (value or "").partition("-")
@@ -269,7 +207,9 @@ def document(
     chosen = next((x for x in passages if passage_anchor(x.passage_id) == selected), None)
     context = {
         "doc": doc,
-        "segments": document_segments(doc.text, passages, selected, doc.page_starts, _answer_offsets(a)),
+        "blocks": document_blocks(
+            doc.text, doc.marks, passages, selected, doc.page_starts, _answer_offsets(a)
+        ),
         "q": q or "",
         "back_url": "/?" + urlencode({"q": q}) if q else None,
         "selected": chosen,

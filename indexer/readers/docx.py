@@ -4,9 +4,13 @@ styles as headings, the title from the core properties (else the first Title-sty
 from __future__ import annotations
 
 import io
+import re
 
 from indexer.readers.archive import open_zip
-from indexer.readers.model import Extracted, ReaderError, TextBuilder
+from indexer.readers.model import Extracted, ReaderError, TextBuilder, plain
+
+# Paragraph styles that hold code ("Code", "Source Code", "HTML Preformatted", "Macro Text").
+_CODE_STYLE = re.compile(r"code|preformatted|macro", re.IGNORECASE)
 
 
 def _version() -> str:
@@ -30,15 +34,17 @@ def read(raw: bytes, name: str) -> Extracted:
     title = (document.core_properties.title or "").strip()
     styled_title = ""
     for block in document.iter_inner_content():
-        if hasattr(block, "rows"):  # a table: one paragraph per row
-            for row in block.rows:
-                builder.paragraph(" | ".join(" ".join(c.text.split()) for c in row.cells))
+        if hasattr(block, "rows"):  # a table: one paragraph per row, each cell marked
+            builder.table([[(c.text, False) for c in row.cells] for row in block.rows])
             continue
         style = (block.style.name if block.style is not None else "") or ""
+        if _CODE_STYLE.search(style):
+            builder.code(block.text)
+            continue
         heading = style.startswith("Heading") or style == "Title"
         if style == "Title" and not styled_title:
             styled_title = " ".join(block.text.split())
-        builder.paragraph(block.text, heading=heading)
+        builder.paragraph(plain(block.text), heading=heading)
     if not builder.text.strip():
         raise ReaderError("has no extractable text")
     return builder.result(title or styled_title or None, "docx", _version())

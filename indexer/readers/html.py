@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from indexer.readers.model import Extracted, ReaderError, TextBuilder
+from indexer.readers.model import CODE_CLOSE, CODE_OPEN, Extracted, ReaderError, TableRow, TextBuilder, plain
 
 BOILERPLATE = "nav, aside, form, script, style, noscript, template, iframe, svg, button, menu"
 # A header or footer inside the article or main content is the article's own (its title, its byline).
@@ -33,6 +33,10 @@ BLOCKS = frozenset(
     }
 )
 HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
+CODE = frozenset(["code", "kbd", "samp", "tt"])  # inline code and commands, set in a fixed-width face
+# A table whose cells hold these is laid out with a table (DocBook's callouts), not a table of data.
+LAYOUT_CELL_CONTENT = "table, div, pre, ul, ol, dl, blockquote, h1, h2, h3, h4, h5, h6"
+MAX_CELL_CHARS = 600  # ... and so is one with a cell this long
 ROLES = '[role="navigation"], [role="banner"], [role="contentinfo"], [role="complementary"], [hidden]'
 
 
@@ -91,6 +95,23 @@ def _is_page_steps(node: Any) -> bool:
     return stepping and len(rest.strip()) <= MAX_STEP_BAR_TEXT
 
 
+def _table_rows(table: Any) -> list[TableRow] | None:
+    """A table of data as rows of (cell text, is a header cell); None for a table used for layout."""
+    if any(n.mem_id != table.mem_id for n in table.css(LAYOUT_CELL_CONTENT)):  # (css() finds the node too)
+        return None
+    rows: list[TableRow] = []
+    for tr in table.css("tr"):
+        cells = [
+            (" ".join((c.text(separator=" ") or "").split()), c.tag == "th")
+            for c in tr.iter()
+            if c.tag in ("td", "th")
+        ]
+        if any(len(text) > MAX_CELL_CHARS for text, _ in cells):
+            return None
+        rows.append(cells)
+    return rows if any(rows) else None
+
+
 def write_blocks(root: Any, builder: TextBuilder) -> None:
     """Walk the tree in document order: text gathers into the current paragraph; a block element
     ends it; a heading element is its own paragraph."""
@@ -106,14 +127,24 @@ def write_blocks(root: Any, builder: TextBuilder) -> None:
         while child is not None:
             tag = child.tag
             if tag == "-text":
-                buffer.append(child.text_content or "")
+                buffer.append(plain(child.text_content or ""))
             elif tag in HEADINGS or (tag in BLOCKS and _is_title(child)):
                 flush()
-                buffer.append(child.text(separator=" ") or "")
+                buffer.append(plain(child.text(separator=" ") or ""))
                 flush(heading=True)
-            elif tag in ("pre",):
+            elif tag == "pre":
                 flush()
-                builder.paragraph(child.text() or "")
+                builder.code(child.text() or "")
+            elif tag == "table" and (rows := _table_rows(child)) is not None:
+                flush()
+                caption = child.css_first("caption")
+                if caption is not None:
+                    builder.paragraph(plain(caption.text(separator=" ") or ""))
+                builder.table(rows)
+            elif tag in CODE:
+                buffer.append(CODE_OPEN)
+                walk(child)
+                buffer.append(CODE_CLOSE)
             elif tag in BLOCKS:
                 flush()
                 walk(child)

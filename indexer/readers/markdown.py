@@ -3,11 +3,12 @@ markup left out, so passages and offsets point into the text as a reader sees it
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
 from indexer.readers.html import write_blocks
-from indexer.readers.model import Extracted, ReaderError, TextBuilder
+from indexer.readers.model import CODE_CLOSE, CODE_OPEN, Extracted, ReaderError, TableRow, TextBuilder, plain
 from indexer.readers.text import decode
 
 _FRONT_MATTER = re.compile(r"\A(?:---|\+\+\+)[ \t]*\n.*?\n(?:---|\+\+\+|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
@@ -36,8 +37,10 @@ def _inline(token: Any) -> str:
                 hidden = False
         elif hidden:
             continue
-        elif child.type in ("text", "code_inline"):
-            out.append(child.content)
+        elif child.type == "text":
+            out.append(plain(child.content))
+        elif child.type == "code_inline":
+            out.append(CODE_OPEN + plain(child.content) + CODE_CLOSE)
         elif child.type in ("softbreak", "hardbreak"):
             out.append("\n")
         elif child.type == "image":
@@ -65,8 +68,9 @@ def read(raw: bytes, name: str) -> Extracted:
     builder = TextBuilder()
     title: str | None = None
     heading_level = 0
-    cells: list[str] = []
-    in_cell = False
+    rows: list[TableRow] = []
+    cells: list[tuple[str, bool]] = []
+    in_cell: str | None = None  # the open cell's tag
     number = ""  # an ordered list item's number, kept: it is part of what a reader sees
     for token in tokens:
         if token.type == "list_item_open" and token.info:
@@ -78,24 +82,27 @@ def read(raw: bytes, name: str) -> Extracted:
             if heading_level:
                 builder.paragraph(text, heading=True)
                 if heading_level == 1 and title is None:
-                    title = " ".join(text.split())
+                    title = " ".join(plain(text).split())
             elif in_cell:
-                cells.append(" ".join(text.split()))
+                cells.append((" ".join(plain(text).split()), in_cell == "th"))
             else:
                 builder.paragraph(number + text)
                 number = ""
         elif token.type == "heading_close":
             heading_level = 0
         elif token.type in ("fence", "code_block"):
-            builder.paragraph(token.content)
+            builder.code(token.content)
         elif token.type == "html_block":
             _html_block(token.content, builder)
         elif token.type in ("th_open", "td_open", "th_close", "td_close"):
-            in_cell = token.type.endswith("_open")
+            in_cell = token.tag if token.type.endswith("_open") else None
         elif token.type == "tr_close":
-            builder.paragraph(" | ".join(cells))
+            rows.append(cells)
             cells = []
+        elif token.type == "table_close":
+            builder.table(rows)
+            rows = []
     if not builder.text.strip():
         raise ReaderError("is empty (no text outside front matter and markup)")
     result = builder.result(title, "md", _version())
-    return Extracted(result.text, title, "md", result.reader, encoding, result.headings)
+    return dataclasses.replace(result, encoding=encoding)

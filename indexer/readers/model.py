@@ -3,16 +3,39 @@
 from __future__ import annotations
 
 import re
+import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from generation.records import Mark
 
 _BLANK_LINES = re.compile(r"\n[ \t]*\n[\s]*")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 # Inside a paragraph: the next character is the first of a new page (NUL: never in extracted text).
 PAGE_BREAK = "\x00"
+# Around code inside a paragraph (private-use characters: a reader removes them from the text it reads).
+CODE_OPEN, CODE_CLOSE = "\ue000", "\ue001"
+_CONTROLS = re.compile(f"([{PAGE_BREAK}{CODE_OPEN}{CODE_CLOSE}])")
+_TRAILING_SPACES = re.compile(r"[ \t]+\n")
+_BLANK_LINES_ONLY = re.compile(r"\n(?:[ \t]*\n)+")
+# Spaces at a paragraph's edges, with control characters around them.
+_LEADING_SPACES = re.compile(f"^([{PAGE_BREAK}{CODE_OPEN}{CODE_CLOSE}]*)\\s+")
+_TRAILING_SPACES_AT_END = re.compile(f"\\s+([{PAGE_BREAK}{CODE_OPEN}{CODE_CLOSE}]*)$")
+_CODE_SPACES = re.compile(f" ([{CODE_OPEN}{CODE_CLOSE}]+) ")  # "run {{ ls }}": one space, not two
+TableRow = Sequence[tuple[str, bool]]  # a row's cells: (text, is a header cell)
+
+
+def plain(text: str) -> str:
+    """Text from a document with this module's control characters taken out."""
+    return text.translate({ord(PAGE_BREAK): None, ord(CODE_OPEN): None, ord(CODE_CLOSE): None})
 
 
 class ReaderError(ValueError):
     """A file cannot be read; the message is the reason shown in the build summary."""
+
+
+def _edges_trimmed(text: str) -> str:
+    return _TRAILING_SPACES_AT_END.sub(r"\1", _LEADING_SPACES.sub(r"\1", text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,36 +48,94 @@ class Extracted:
     # Start offsets of paragraphs that are headings; None: the plain-text heuristics decide.
     headings: tuple[int, ...] | None = None
     page_starts: tuple[int, ...] = ()  # offset where each page begins (PDF); empty elsewhere
+    marks: tuple[Mark, ...] = ()  # code and tables as the reader found them (generation/records.py)
 
 
 @dataclass(slots=True)
 class TextBuilder:
-    """Paragraphs joined by blank lines (the chunker's paragraph break), with heading and page offsets."""
+    """Paragraphs joined by blank lines (the chunker's paragraph break), with heading and page offsets
+    and marks for code and tables."""
 
     parts: list[str] = field(default_factory=list)
     length: int = 0
     headings: list[int] = field(default_factory=list)
     page_starts: list[int] = field(default_factory=list)
+    marks: list[Mark] = field(default_factory=list)
 
-    def paragraph(self, text: str, heading: bool = False) -> None:
-        """Add a paragraph; a PAGE_BREAK character inside it marks where a new page begins."""
+    def paragraph(self, text: str, heading: bool = False) -> tuple[int, int] | None:
+        """Add a paragraph, returning where it is (None if it was empty): a PAGE_BREAK character inside
+        it marks where a new page begins, CODE_OPEN and CODE_CLOSE the code inside it."""
         # No blank line inside a paragraph (it would split it); runs of spaces collapsed.
         text = _BLANK_LINES.sub("\n", _SPACES.sub(" ", text)).strip(" \t\n")
         if heading:
             text = " ".join(text.split())
-        if not text.replace(PAGE_BREAK, "").strip():
-            return
+        return self._add(_CODE_SPACES.sub(r" \1", text), heading)
+
+    def code(self, text: str) -> tuple[int, int] | None:
+        """Add a block of code as a paragraph that keeps its lines and indentation (blank lines, which
+        would end the paragraph, are dropped)."""
+        lines = _BLANK_LINES_ONLY.sub("\n", _TRAILING_SPACES.sub("\n", plain(text).expandtabs(8)))
+        span = self._add(textwrap.dedent(lines.strip("\n")).rstrip())
+        if span:
+            self.marks.append((*span, "pre"))
+        return span
+
+    def table(self, rows: Sequence[TableRow]) -> None:
+        """Add a table: a paragraph per row, its cells joined by " | ", each cell marked."""
+        first = len(self.marks)
+        span_start = span_end = None
+        for row in rows:
+            cells = [(" ".join(plain(t).split()), header) for t, header in row]
+            if not any(t for t, _ in cells):
+                continue
+            joined = " | ".join(t for t, _ in cells)
+            span = self._add(joined)
+            if span is None:
+                continue
+            span_start = span[0] if span_start is None else span_start
+            span_end = span[1]
+            self.marks.append((*span, "row"))
+            # An empty first or last cell leaves its separator's space trimmed off the row's edge.
+            at = span[0] - (len(joined) - len(joined.lstrip()))
+            for t, header in cells:
+                first, last = (min(max(x, span[0]), span[1]) for x in (at, at + len(t)))
+                self.marks.append((first, last, "th" if header else "td"))
+                at += len(t) + 3
+        if span_start is not None and span_end is not None:
+            self.marks.insert(first, (span_start, span_end, "table"))
+
+    def _add(self, text: str, heading: bool = False) -> tuple[int, int] | None:
+        if not _CONTROLS.sub("", text).strip():
+            return None
         if self.parts:
             self.parts.append("\n\n")
             self.length += 2
+        start = self.length
         if heading:
             self.headings.append(self.length)
-        pieces = text.split(PAGE_BREAK)
-        for i, piece in enumerate(pieces):
-            if i:
-                self.page_starts.append(self.length)
-            self.parts.append(piece)
-            self.length += len(piece)
+        written: list[str] = []  # this paragraph's text so far
+        opened: list[int] = []  # where the code still open began, in `written`'s characters
+        for piece in _CONTROLS.split(_edges_trimmed(text)):
+            if piece == PAGE_BREAK:
+                self.page_starts.append(start + sum(map(len, written)))
+            elif piece == CODE_OPEN:
+                opened.append(sum(map(len, written)))
+            elif piece == CODE_CLOSE:
+                if opened and (begin := opened.pop()) is not None and not opened:
+                    self._code_mark(start, begin, "".join(written))
+            elif piece:
+                written.append(piece)
+        self.parts.extend(written)
+        self.length += sum(map(len, written))
+        return start, self.length
+
+    def _code_mark(self, start: int, begin: int, written: str) -> None:
+        """Mark the code from `begin` to the end of `written` (a paragraph starting at `start`), without
+        the spaces at its edges; code inside code is the outer one."""
+        code = written[begin:]
+        first, last = begin + len(code) - len(code.lstrip()), begin + len(code.rstrip())
+        if first < last:
+            self.marks.append((start + first, start + last, "code"))
 
     def page(self) -> None:
         """The next paragraph starts a new page."""
@@ -69,5 +150,11 @@ class TextBuilder:
         if not text.strip():
             raise ReaderError("has no extractable text")
         return Extracted(
-            text, title, fmt, reader, headings=tuple(self.headings), page_starts=tuple(self.page_starts)
+            text,
+            title,
+            fmt,
+            reader,
+            headings=tuple(self.headings),
+            page_starts=tuple(self.page_starts),
+            marks=tuple(sorted(self.marks, key=lambda m: (m[0], -m[1]))),
         )

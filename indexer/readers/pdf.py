@@ -11,7 +11,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 
-from indexer.readers.model import PAGE_BREAK, Extracted, ReaderError, TextBuilder
+from indexer.readers.model import PAGE_BREAK, Extracted, ReaderError, TextBuilder, plain
 
 EDGE_LINES = 3  # lines at the top and bottom of a page that may be running headers or footers
 _DIGITS = re.compile(r"\d+")
@@ -71,7 +71,7 @@ def _clean(line: str) -> str:
     """A line's text without unshowable characters; a hyphenation point inside it is dropped before a
     small letter ("manip-ulation") and kept as a hyphen before anything else ("All-Russia"). One at the
     line end is left for `_join`, which knows the next line."""
-    line = line.replace(PAGE_BREAK, "").translate(_UNSHOWABLE).strip()
+    line = plain(line).translate(_UNSHOWABLE).strip()
     return _INNER_SOFT_HYPHEN.sub(lambda m: "" if m.group(1).islower() else "-", line)
 
 

@@ -62,7 +62,7 @@ def test_ask_see_marked_results_and_follow_one_to_its_context(page: Any, base: s
     assert "/documents/" in page.url and "#p" in page.url
     anchor = page.url.split("#", 1)[1]
     assert page.locator(f"[id='{anchor}']").count() == 1
-    marked = "".join(page.locator("mark.context").all_inner_texts())  # cut where overlapping passages start
+    marked = " ".join(page.locator("mark.context").all_inner_texts())  # cut at passages and paragraphs
     assert " ".join(marked.split()) == " ".join(passage.split())
     # The thread is kept: the answer sentence marked inside the passage, the question in the search field
     # that stays in view at the passage, and a way back to the same results.

@@ -236,3 +236,95 @@ def test_a_book_pages_navigation_and_contents_are_left_out_and_its_tip_boxes_kep
     assert "APT downloads only the differences" in text, "a book's sidebar of tips is content"
     headings = [text[h:].split("\n\n")[0] for h in extracted.headings or ()]
     assert headings == ["6.2.1. Initialization", "TIP Incremental updates"]
+
+
+def marked(extracted: object, kind: str) -> list[str]:
+    """The text of each mark of one kind, as the document page will show it apart."""
+    text = extracted.text  # type: ignore[attr-defined]
+    return [text[s:e] for s, e, k in extracted.marks if k == kind]  # type: ignore[attr-defined]
+
+
+CODE_PAGE = b"""<html><head><title>Apt</title></head><body><main><h1>Updating</h1>
+<p>Run <code class="command">apt-get
+  update</code> first, then <kbd>apt upgrade</kbd>.</p>
+<pre class="screen">
+<code>$ apt-get install foo
+    Reading package lists</code>
+
+Done
+</pre>
+<table><caption>Options</caption><thead><tr><th>Option</th><th>Meaning</th></tr></thead>
+<tbody><tr><td><code>-y</code></td><td><p>assume yes | answer all</p></td></tr></tbody></table>
+<div class="calloutlist"><table><tr><td><p>1</p></td>
+<td><div class="para">A callout.</div></td></tr></table></div>
+</main></body></html>"""
+
+
+def test_html_code_keeps_its_lines_and_is_marked_apart_from_prose() -> None:
+    extracted = read_bytes(CODE_PAGE, "apt.html")
+    assert marked(extracted, "code") == ["apt-get update", "apt upgrade"]
+    # A code block keeps its line breaks and indentation; its blank line would end the paragraph.
+    assert marked(extracted, "pre") == ["$ apt-get install foo\n    Reading package lists\nDone"]
+    assert "Run apt-get update first, then apt upgrade." in extracted.text
+    assert not re.search("[\x00\ue000\ue001]", extracted.text)
+
+
+def test_an_html_table_of_data_keeps_its_rows_and_cells_and_a_layout_table_is_prose() -> None:
+    extracted = read_bytes(CODE_PAGE, "apt.html")
+    assert marked(extracted, "table") == ["Option | Meaning\n\n-y | assume yes | answer all"]
+    assert marked(extracted, "row") == ["Option | Meaning", "-y | assume yes | answer all"]
+    assert marked(extracted, "th") == ["Option", "Meaning"]
+    assert marked(extracted, "td") == ["-y", "assume yes | answer all"]  # a cell's own "|" stays in it
+    assert "Options\n\nOption | Meaning" in extracted.text  # the caption before its table
+    assert extracted.text.endswith("1\n\nA callout.")  # DocBook's callout table: paragraphs, no cells
+
+
+def test_markdown_code_and_tables_are_marked() -> None:
+    source = (
+        b"# Install `foo`\n\nRun `make test` now.\n\n```\nx = 1\n\n    y = 2\n```\n\n"
+        b"| A | B |\n|---|---|\n| 1 | two |\n"
+    )
+    extracted = read_bytes(source, "readme.md")
+    assert extracted.title == "Install foo"
+    assert marked(extracted, "code") == ["foo", "make test"]
+    assert marked(extracted, "pre") == ["x = 1\n    y = 2"]
+    assert marked(extracted, "th") == ["A", "B"] and marked(extracted, "td") == ["1", "two"]
+
+
+def test_docx_tables_keep_cells_and_code_styled_paragraphs_keep_their_lines() -> None:
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+
+    document = docx.Document()
+    document.add_paragraph("Options follow.")
+    table = document.add_table(rows=2, cols=2)
+    for r, row in enumerate([("Option", "Meaning"), ("-y", "assume yes")]):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    document.styles.add_style("Source Code", WD_STYLE_TYPE.PARAGRAPH)
+    document.add_paragraph("if x:\n    run()", style="Source Code")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    extracted = read_bytes(buffer.getvalue(), "notes.docx")
+    assert marked(extracted, "row") == ["Option | Meaning", "-y | assume yes"]
+    assert marked(extracted, "td") == ["Option", "Meaning", "-y", "assume yes"]
+    assert marked(extracted, "pre") == ["if x:\n    run()"]
+
+
+def test_every_mark_of_a_real_manual_lies_on_its_text() -> None:
+    """libtasn1's gtk-doc reference (Debian's libtasn1-doc): prototypes as code blocks, parameters as
+    tables; every cell inside its row, every row inside its table."""
+    page = Path("/usr/share/gtk-doc/html/libtasn1/libtasn1-libtasn1.html")
+    if not page.is_file():
+        pytest.skip("needs Debian's libtasn1-doc (`make test` installs it)")
+    extracted = read_bytes(page.read_bytes(), page.name)
+    kinds = {k for _, _, k in extracted.marks}
+    assert {"pre", "code", "table", "row", "td"} <= kinds
+    spans = {k: [(s, e) for s, e, kk in extracted.marks if kk == k] for k in kinds}
+    for s, e, kind in extracted.marks:
+        text = extracted.text[s:e]
+        assert text == text.strip() and (text or kind in ("th", "td")), (kind, text)  # cells may be empty
+        parent = {"row": "table", "td": "row", "th": "row"}.get(kind)
+        if parent:
+            assert any(a <= s and e <= b for a, b in spans[parent]), (kind, text)
+    assert any(x.startswith("int\nasn1_parser2tree (") for x in marked(extracted, "pre"))

@@ -1,0 +1,207 @@
+"""Owns cutting text into what the page shows apart (pure functions): a passage's snippet and whole text
+around the answer sentence with its code, and a document as blocks (paragraphs, headings, code blocks,
+tables) carrying the passage anchors, the page markers and the marked passage."""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from generation.records import Mark, Span, StoredPassage
+
+SNIPPET_BEFORE = 120  # characters of context shown before the answer sentence in a result's snippet
+SNIPPET_AFTER = 160  # ... and after it; the whole passage is one click away (<details>)
+# Paragraphs are separated by a blank line (the chunker's paragraph break, indexer/chunking.py).
+_PARAGRAPH_BREAK = re.compile(r"\n(?:[ \t\f\v]*\n)+")
+
+
+def passage_anchor(passage_id: str) -> str:
+    return "p" + passage_id.rsplit("#", 1)[1]
+
+
+def _inside(spans: Sequence[Span], at: int) -> bool:
+    """Whether `at` is inside one of these spans (sorted by start, not overlapping)."""
+    i = bisect.bisect_right(spans, at, key=lambda span: span[0]) - 1
+    return i >= 0 and spans[i][0] <= at < spans[i][1]
+
+
+def _runs(
+    text: str, start: int, end: int, answer: Span, code: Sequence[Span], flat: bool
+) -> list[dict[str, Any]]:
+    """text[start:end] as runs in or out of the answer, each a list of pieces in or out of code; `flat`:
+    white space collapsed (a snippet), else kept (the whole passage)."""
+    cuts = {start, end, *(x for span in (answer, *code) for x in span if start < x < end)}
+    runs: list[dict[str, Any]] = []
+    for a, b in itertools.pairwise(sorted(cuts)):
+        piece = text[a:b]
+        if flat:
+            piece = re.sub(r"\s+", " ", piece)
+        marked = answer[0] <= a < answer[1]
+        if not runs or runs[-1]["mark"] != marked:
+            runs.append({"mark": marked, "pieces": []})
+        runs[-1]["pieces"].append({"text": piece, "code": _inside(code, a)})
+    return runs
+
+
+def _window(text: str, answer: Span) -> Span:
+    """The snippet's stretch: the answer sentence and a little around it, cut at spaces."""
+    start = max(0, answer[0] - SNIPPET_BEFORE)
+    if start > 0:
+        space = text.find(" ", start, answer[0])
+        start = space + 1 if space >= 0 else start
+    end = min(len(text), answer[1] + SNIPPET_AFTER)
+    if end < len(text):
+        space = text.rfind(" ", answer[1], end)
+        end = space if space >= 0 else end
+    return start, end
+
+
+def passage_view(text: str, answer: Span, code: Sequence[Span]) -> dict[str, Any]:
+    """A result's snippet (runs, and whether text was left out before or after) and its whole text."""
+    code = sorted(code)
+    start, end = _window(text, answer)
+    return {
+        "snippet": _runs(text, start, end, answer, code, flat=True),
+        "lead": bool(text[:start].strip()),
+        "trail": bool(text[end:].strip()),
+        "whole": _runs(text, 0, len(text), answer, code, flat=False),
+    }
+
+
+def _paragraphs(text: str) -> list[Span]:
+    """The blank-line separated paragraphs, without the white space around them."""
+    spans: list[Span] = []
+    pos = 0
+    for m in [*_PARAGRAPH_BREAK.finditer(text), None]:
+        a, b = pos, (m.start() if m else len(text))
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            spans.append((a, b))
+        pos = m.end() if m else len(text)
+    return spans
+
+
+def _kinds(marks: Iterable[Mark], *kinds: str) -> list[Span]:
+    return sorted((s, e) for s, e, kind in marks if kind in kinds)
+
+
+def _segments(
+    text: str,
+    cuts: set[int],
+    anchors: dict[int, list[str]],
+    pages: dict[int, int],
+    spans: dict[str, Span | None],
+    code: Sequence[Span],
+) -> list[dict[str, Any]]:
+    """The text cut at every point where something starts or ends, each piece with what it carries."""
+    selected, answer = spans["selected"], spans["answer"]
+    return [
+        {
+            "start": a,
+            "text": text[a:b],
+            "anchors": anchors.get(a, []),
+            "page": pages.get(a),
+            "mark": bool(selected and selected[0] <= a < selected[1]),
+            "answer": bool(answer and answer[0] <= a < answer[1]),
+            "code": _inside(code, a),
+        }
+        for a, b in itertools.pairwise(sorted(cuts))
+    ]
+
+
+def _carried(segments: list[dict[str, Any]], keep: Sequence[Span]) -> list[dict[str, Any]]:
+    """The segments inside `keep`; the anchors and page markers of those left out (the white space
+    between paragraphs, the " | " between cells) go to the next one kept."""
+    out: list[dict[str, Any]] = []
+    anchors: list[str] = []
+    page: int | None = None
+    for s in segments:
+        if not _inside(keep, s["start"]):
+            anchors += s["anchors"]
+            page = s["page"] or page
+            continue
+        out.append({**s, "anchors": anchors + s["anchors"], "page": page or s["page"]})
+        anchors, page = [], None
+    return out
+
+
+def _selection(
+    passages: Sequence[StoredPassage], selected: str | None, answer: Span | None
+) -> dict[str, Span | None]:
+    """The selected passage's span and the answer sentence's (given inside the passage) in the document."""
+    chosen = next((p for p in passages if passage_anchor(p.passage_id) == selected), None)
+    if chosen is None:
+        return {"selected": None, "answer": None}
+    inner = None
+    if answer and 0 <= answer[0] < answer[1] <= chosen.end - chosen.start:
+        inner = (chosen.start + answer[0], chosen.start + answer[1])
+    return {"selected": (chosen.start, chosen.end), "answer": inner}
+
+
+def document_blocks(
+    text: str,
+    marks: Sequence[Mark],
+    passages: Sequence[StoredPassage],
+    selected: str | None = None,
+    page_starts: Sequence[int] = (),
+    answer: Span | None = None,
+) -> list[dict[str, Any]]:
+    """The document as blocks to show: {"kind": "p" | "heading" | "pre", "segments"} or {"kind": "table",
+    "rows": [[{"header", "segments"}]]}; segments cut at passage starts (anchors), page starts, the
+    selected passage (marked) and the answer sentence inside it (offsets in the passage), and code."""
+    paragraphs = _paragraphs(text)
+    cells = _kinds(marks, "th", "td")
+    spans = _selection(passages, selected, answer)
+    anchors: dict[int, list[str]] = {}
+    for p in passages:
+        anchors.setdefault(p.start, []).append(passage_anchor(p.passage_id))
+    pages = {start: n for n, start in enumerate(page_starts, 1)}
+    cuts = {0, len(text), *anchors, *pages}
+    cuts.update(x for span in (*paragraphs, *cells, *_kinds(marks, "code")) for x in span)
+    cuts.update(x for span in spans.values() if span for x in span)
+    segments = _carried(_segments(text, cuts, anchors, pages, spans, _kinds(marks, "code")), paragraphs)
+    return _blocks(segments, paragraphs, marks, cells)
+
+
+def _blocks(
+    segments: list[dict[str, Any]], paragraphs: Sequence[Span], marks: Sequence[Mark], cells: Sequence[Span]
+) -> list[dict[str, Any]]:
+    """Segments grouped by paragraph; a paragraph is a heading or code block when a mark starts it, and
+    the rows of one table make one table block."""
+    starts = {s: kind for s, _, kind in marks if kind in ("heading", "pre", "row")}
+    header = {(s, e) for s, e, kind in marks if kind == "th"}
+    tables = _kinds(marks, "table")
+    blocks: list[dict[str, Any]] = []
+    for paragraph, group in itertools.groupby(segments, key=lambda s: _span_of(paragraphs, s["start"])):
+        pieces = list(group)
+        kind = starts.get(paragraph[0], "p") if paragraph else "p"
+        table = _span_of(tables, paragraph[0]) if paragraph and kind == "row" else None
+        if paragraph is None or table is None:
+            blocks.append({"kind": "p" if kind == "row" else kind, "segments": pieces})
+            continue
+        if not blocks or blocks[-1].get("table") != table:
+            blocks.append({"kind": "table", "table": table, "rows": []})
+        blocks[-1]["rows"].append(_row(pieces, paragraph, cells, header))
+    return blocks
+
+
+def _span_of(spans: Sequence[Span], at: int) -> Span | None:
+    """The span holding `at` (spans sorted, not overlapping), if one does."""
+    i = bisect.bisect_right(spans, at, key=lambda span: span[0]) - 1
+    return spans[i] if i >= 0 and spans[i][0] <= at < spans[i][1] else None
+
+
+def _row(
+    pieces: list[dict[str, Any]], row: Span, cells: Sequence[Span], header: set[Span]
+) -> list[dict[str, Any]]:
+    """A table row's cells (an empty one too, so the columns stay in line), each with its segments; the
+    separators between cells left out."""
+    own = [c for c in cells if row[0] <= c[0] and c[1] <= row[1]]
+    kept = _carried(pieces, [c for c in own if c[0] < c[1]])
+    return [{"header": c in header, "segments": [s for s in kept if c[0] <= s["start"] < c[1]]} for c in own]
