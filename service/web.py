@@ -52,6 +52,7 @@ def _result_view(result: dict[str, Any], q: str) -> dict[str, Any]:
             {
                 "title": c["title"],
                 "document": c["document"],
+                "here": c["document"] == result["document"],  # repeated further on in the same document
                 "url": context_url(c["document"], c["passage_id"]),
             }
             for c in result["also_in"]

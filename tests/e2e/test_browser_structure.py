@@ -81,3 +81,15 @@ def test_on_a_phone_the_manual_does_not_scroll_sideways(page: Any, base: str) ->
     for element in (page.locator("pre").first, page.locator("table.data").first):
         box = element.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+
+
+def test_text_repeated_in_the_same_document_is_one_result_that_links_to_the_repeat(
+    page: Any, base: str
+) -> None:
+    page.goto(base + "/?q=asn1_der_coding+DER+encoding&k=10")
+    repeats = page.locator("p.also a", has_text="elsewhere in this document")
+    assert repeats.count() >= 1
+    assert page.locator("p.also .docid").count() == 0  # no other document: no file name to tell apart
+    repeats.first.click()
+    page.wait_for_load_state()
+    assert DOCUMENT in page.url and page.locator("mark.context").count() >= 1
