@@ -8,6 +8,7 @@ import importlib
 import importlib.util
 import json
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,8 @@ class ModelInfo:
     dim: int
     max_seq_length: int
     fingerprint: str  # sha256 over config and weights: two generations agree on a model iff this matches
+    # The languages its model card names (README.md's `language:`), e.g. ("en",); empty: not stated.
+    languages: tuple[str, ...] = ()
 
     @property
     def max_tokens(self) -> int:
@@ -44,6 +47,7 @@ class ModelInfo:
             "dimension": self.dim,
             "max_seq_length": self.max_seq_length,
             "fingerprint": self.fingerprint,
+            "languages": list(self.languages),
         }
 
 
@@ -102,7 +106,27 @@ def model_info(spec: str) -> ModelInfo:
     st_config = path / "sentence_bert_config.json"
     if st_config.is_file():
         max_seq = int(json.loads(st_config.read_text()).get("max_seq_length", max_seq))
-    return ModelInfo(spec, path, dim, max_seq, _fingerprint(path))
+    return ModelInfo(spec, path, dim, max_seq, _fingerprint(path), card_languages(path / "README.md"))
+
+
+_CARD_LANGUAGE = re.compile(r"^language:[ \t]*(.*)$((?:\n[ \t]*-[ \t]*.*$)*)", re.MULTILINE)
+
+
+def card_languages(card: Path) -> tuple[str, ...]:
+    """The languages a Hugging Face model card's front matter names (`language: en`, or a list of codes);
+    empty when it names none, says "multilingual" or cannot be read."""
+    try:
+        text = card.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ()
+    front = text.split("\n---", 1)[0] if text.startswith("---") else ""
+    found = _CARD_LANGUAGE.search(front)
+    if found is None:
+        return ()
+    items = [found.group(1), *re.findall(r"-[ \t]*(.+)", found.group(2))]
+    codes = [c.strip().strip("'\"[]").lower() for item in items for c in item.split(",")]
+    codes = [c for c in codes if c]
+    return () if not codes or "multilingual" in codes else tuple(codes)
 
 
 class Embedder(Protocol):

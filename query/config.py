@@ -19,6 +19,10 @@ class Ranking:
     language: str = "auto"  # a question's language: detected among the corpus's, or this ISO 639-1 code
     fusion: Fusion = "score"
     alpha: float = 0.75  # weight of the dense score in score fusion (1 - alpha for BM25)
+    # ... for a question in a language the model's card does not name (all-MiniLM-L6-v2: English only):
+    # its vectors carry less there, so BM25 in the question's own language counts more. 0.45 by measurement
+    # on the French handbook's tuning questions (docs/evaluation.md); a model card naming no language: alpha.
+    alpha_other_languages: float = 0.45
     rrf_k: int = 60
     candidates: int = 50  # per retriever, before fusion
     sentence_weight: float = 0.0  # rerank: weight of the best sentence's similarity

@@ -3,6 +3,7 @@ candidates -> fuse (and optionally rerank) -> highlight the returned passages ->
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass
@@ -81,6 +82,15 @@ class Searcher:
             raise UnknownDocumentError(doc)
         return rows
 
+    def _for_language(self, cfg: Ranking, question: Question) -> Ranking:
+        """The ranking for this question's language: less weight on the vectors where the model did not
+        learn the language (a language its card names, or any when it names none, keeps `alpha`)."""
+        learned = self.generation.manifest.get("model", {}).get("languages") or []
+        language = question.analyzer.name
+        if not learned or language == PLAIN or language in learned:
+            return cfg
+        return dataclasses.replace(cfg, alpha=min(cfg.alpha, cfg.alpha_other_languages))
+
     def analyse(self, text: str, language: str = "auto") -> Question:
         """The question's terms and answer kind, in its language: the one asked for, else the corpus's
         only one, else the likeliest of the corpus's (its main one when the question cannot tell)."""
@@ -112,7 +122,7 @@ class Searcher:
         vector = self.embedder.embed([query])[0]
         wanted = offset + k
         found = retrieve(self.generation, vector, question.terms, rows, mode, max(wanted + 1, cfg.candidates))
-        scores = self._rerank(found, vector, fuse(found, mode, cfg), cfg)
+        scores = self._rerank(found, vector, fuse(found, mode, self._for_language(cfg, question)), cfg)
         order = [int(i) for i in np.argsort(-scores, kind="stable")]
         passage = self.generation.passages.__getitem__
         results = collapse(order, lambda i: passage(found.rows[i]), wanted + 1, cfg.collapse)

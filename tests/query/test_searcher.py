@@ -218,3 +218,29 @@ def test_a_heading_or_label_is_never_the_highlight_while_the_passage_has_another
     assert labels == ["Installing the package", "Figure 4.5.", "→ https://example.org/installing-the-package"]
     s, e = hit.highlight
     assert hit.passage.text[s:e] in {"Run the installer from a terminal.", "Then restart the machine."}
+
+
+def test_a_question_in_a_language_the_model_did_not_learn_leans_on_bm25(tmp_path: Path) -> None:
+    """The model card names English; a French question's fusion gives BM25 in French more weight."""
+    from generation.analysis import analyzer_named
+    from tests.indexer.test_languages import _corpus
+
+    fake = FakeEmbedder()
+    fake.info = replace(fake.info, languages=("en",))
+    settings = Settings(corpus_dir=_corpus(tmp_path), index_dir=tmp_path / "index", query_encoder="torch")
+    index(settings, fake)
+    gen = store.open_current(settings.index_dir)
+    assert gen.manifest["model"]["languages"] == ["en"]
+    n = len(gen.passages)
+    searcher = Searcher(gen, fake, Ranking(alpha=0.75, alpha_other_languages=0.45, candidates=n, collapse=0))
+    vectors = gen.index.reconstruct_range(0, n)
+    for question, language, alpha in [
+        ("Combien de parapluies le gardien comptait-il dans l'entrepôt ?", "fr", 0.45),
+        ("How many umbrellas did the quartermaster count in the depot?", "en", 0.75),
+    ]:
+        assert searcher.analyse(question).analyzer.name == language
+        bm25 = gen.lexical.scores(analyzer_named(language).terms(question))
+        fused = alpha * (vectors @ fake.embed([question])[0]) + (1 - alpha) * bm25 / bm25.max()
+        hits = searcher.search(question, n).hits
+        got = [gen.passages.index(h.passage) for h in hits]
+        np.testing.assert_allclose([h.score for h in hits], fused[got], rtol=1e-5, atol=1e-5)
