@@ -17,6 +17,7 @@ import os
 import re
 import secrets
 import shutil
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -36,13 +37,35 @@ from indexer.settings import BuildSettings
 log = logging.getLogger("indexer.build")
 FILES_PER_TASK = 32  # documents read and chunked by one Ray task
 CPUS_PER_ACTOR = 0.5  # fractional: actors that hold every CPU can starve the dataset's own tasks
+# Ray marks a node dead after missed health checks (about 15 s at its defaults): how long a failed build
+# waits for that, to name the node it lost.
+NODE_DEATH_WAIT_S = 30.0
+WRITE_CPUS = 0.25  # a shard write (Ray Data's default, 1 CPU, waits on a 1-CPU node until its actor is done)
 BATCH_FAILURE = re.compile(r"encoder failed on the batch of \d+ texts [^\n]*")
 # A local instance talks over loopback only (Ray would otherwise bind the machine's network address).
 LOCAL_NODE_ADDRESS = "127.0.0.1"
+LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1"}
 
 
 class EncoderBatchError(RuntimeError):
     """Raised inside an encoder actor: it could not embed one batch; the message names the batch."""
+
+
+def keep_on_loopback(address: str | None) -> None:
+    """Keep a Ray instance on this machine, or a cluster whose address is loopback, on loopback.
+
+    Ray replaces a loopback address (given to `ray.init` as `_node_ip_address` or as the cluster's address)
+    with the machine's network address; its servers then listen on every interface, and a driver cannot
+    reach a cluster whose nodes run with `--node-ip-address 127.0.0.1`. Ray's switch for this is
+    RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0, read once when Ray is imported: set here on the constant it fills,
+    since Ray may be imported already.
+    """
+    host = (address or LOCAL_NODE_ADDRESS).rsplit(":", 1)[0].strip("[]")
+    if host not in LOOPBACK_NAMES:
+        return  # a real cluster: its nodes' addresses are what the driver must use
+    from ray._private import ray_constants
+
+    ray_constants.ENABLE_RAY_CLUSTER = False
 
 
 def _read_and_chunk(
@@ -71,6 +94,11 @@ class EncoderActor:
             raise ModelError(f"this node's model {model!r} differs from the driver's ({fingerprint[:12]})")
         self.embedder = SentenceTransformerEmbedder(info, threads, device="cuda" if gpu else "cpu")
         self.batch_size, self.fail = batch_size, fail
+        import ray
+
+        # Where this actor runs, written beside each vector: the manifest says which nodes encoded.
+        context = ray.get_runtime_context()
+        self.node, self.actor = context.get_node_id(), context.get_actor_id() or ""
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         keys = batch["key"]
@@ -87,10 +115,54 @@ class EncoderActor:
         except Exception as exc:
             raise EncoderBatchError(f"encoder failed on the {what}: {exc}") from exc
         # Vectors travel as raw float32 bytes: a plain binary column in the Parquet shards.
-        out = {"key": keys, "vector": np.array([v.tobytes() for v in vectors], dtype=object)}
+        out = {
+            "key": keys,
+            "vector": np.array([v.tobytes() for v in vectors], dtype=object),
+            "node": np.array([self.node] * len(keys), dtype=object),
+            "actor": np.array([self.actor] * len(keys), dtype=object),
+        }
         if pooled is not None:
             out["sentences"] = np.array([rows.astype(np.float32).tobytes() for rows in pooled], dtype=object)
         return out
+
+
+def _alive_nodes(nodes: list[dict[str, Any]]) -> dict[str, str]:
+    """Node id -> address of the nodes Ray reports alive."""
+    return {n["NodeID"]: n.get("NodeManagerAddress", "?") for n in nodes if n.get("Alive")}
+
+
+def _describe(node: dict[str, Any]) -> str:
+    return (
+        f"{node['address']} (node {node['node_id'][:12]}): {node['actors']} actor(s), {node['texts']} texts"
+    )
+
+
+def _lost_nodes(before: dict[str, str], exc: BaseException) -> list[str]:
+    """The nodes alive when encoding started that Ray now reports dead. After an error that a dead node
+    causes, wait for Ray to notice: it marks a node dead only after missed health checks."""
+    import ray
+    from ray.exceptions import ActorDiedError, ActorUnavailableError, NodeDiedError, ObjectLostError
+
+    suspect = (ActorDiedError, ActorUnavailableError, NodeDiedError, ObjectLostError)
+    wait = NODE_DEATH_WAIT_S if isinstance(exc, suspect) or isinstance(exc.__cause__, suspect) else 0.0
+    deadline = time.monotonic() + wait
+    while True:
+        after = _alive_nodes(ray.nodes())
+        lost = [f"{address} (id {node})" for node, address in before.items() if node not in after]
+        if lost or time.monotonic() >= deadline:
+            return lost
+        time.sleep(0.25)
+
+
+def _failure(exc: Exception, lost: list[str]) -> str:
+    """The build's error: the failing batch, else the nodes lost while encoding, else Ray's error."""
+    failure = BATCH_FAILURE.search(str(exc))
+    if failure:
+        return failure.group(0)
+    if lost:
+        nodes = "the Ray node " + lost[0] if len(lost) == 1 else "the Ray nodes " + ", ".join(lost)
+        return f"{nodes} died during encoding ({type(exc).__name__}: {exc})"
+    return f"Ray encoding failed: {type(exc).__name__}: {exc}"
 
 
 def _route_ray_logs() -> None:
@@ -114,6 +186,7 @@ class RayExecutor:
         self.started_here = not ray.is_initialized()
         if self.started_here:
             address = os.environ.get("RAY_ADDRESS")
+            keep_on_loopback(address)
             common: dict[str, Any] = {"logging_level": logging.WARNING, "log_to_driver": False}
             if address:
                 ray.init(address=address, **common)
@@ -131,6 +204,7 @@ class RayExecutor:
         # Torch threads per CPU actor: the cores the actors share, never fewer than one.
         self.threads = max(1, math.floor(cpus / self.actors)) if not self.gpu else 1
         self.sent = 0  # texts handed to encoders by this executor (tests check it stays 0 when cached)
+        self.encoded_on: dict[str, dict[str, int]] = {}  # node id -> actor id -> texts it encoded
         self.ray_version = ray.__version__
         from ray.data import DataContext
 
@@ -170,9 +244,7 @@ class RayExecutor:
         self._run(rows, batch_size, done)
 
     def _run(self, rows: list[dict[str, str]], batch_size: int, done: PooledDone) -> None:
-        import pyarrow.parquet as pq
         import ray
-        from ray.data import ActorPoolStrategy
 
         shards = self.settings.index_dir / "shards" / secrets.token_hex(6)
         self.sent += len(rows)
@@ -183,52 +255,86 @@ class RayExecutor:
             self.settings.ray_batch_rows,
         )
         info = model_info(self.settings.model)
+        alive = _alive_nodes(ray.nodes())  # to name the nodes lost if encoding fails
         try:
-            # One block per actor call: Ray Data would otherwise cut the input into many tiny blocks.
-            blocks = max(1, math.ceil(len(rows) / self.settings.ray_batch_rows))
-            dataset: Any = ray.data.from_items(rows, override_num_blocks=blocks)
-            dataset = dataset.map_batches(
-                EncoderActor,
-                fn_constructor_kwargs={
-                    "model": self.settings.model,
-                    "fingerprint": info.fingerprint,
-                    "threads": self.threads,
-                    "batch_size": batch_size,
-                    "gpu": self.gpu,
-                    "fail": os.environ.get(FAIL_AT, ""),
-                },
-                # A fixed pool: `concurrency=(n, n)` would start with one actor.
-                compute=ActorPoolStrategy(size=self.actors),
-                batch_size=self.settings.ray_batch_rows,
-                batch_format="numpy",
-                num_gpus=1 if self.gpu else 0,
-                num_cpus=0 if self.gpu else CPUS_PER_ACTOR,
-                max_restarts=0,  # a failing encoder fails the build; no silent retry with lost arguments
-            )
-            _route_ray_logs()  # Ray Data sets up its loggers again when it first runs
-            dataset.write_parquet(str(shards))
-            for shard in sorted(shards.glob("*.parquet")):
-                table = pq.read_table(shard)
-                keys = [str(k) for k in table.column("key").to_pylist()]
-                vectors = np.stack(
-                    [np.frombuffer(v, dtype=np.float32) for v in table.column("vector").to_pylist()]
-                )
-                pooled = (
-                    [
-                        np.frombuffer(v, dtype=np.float32).reshape(-1, info.dim)
-                        for v in table.column("sentences").to_pylist()
-                    ]
-                    if "sentences" in table.column_names
-                    else []
-                )
-                done(keys, vectors, pooled)
+            dataset = self._dataset(rows, batch_size, info.fingerprint)
+            # Small write tasks: beside an actor on a one-CPU node, so shards are written as batches finish.
+            dataset.write_parquet(str(shards), ray_remote_args={"num_cpus": WRITE_CPUS})
+            self._read_shards(shards, info.dim, done)
         except Exception as exc:
-            failure = BATCH_FAILURE.search(str(exc))
-            raise EncodeError(
-                failure.group(0) if failure else f"Ray encoding failed: {type(exc).__name__}: {exc}"
-            ) from None
+            raise EncodeError(_failure(exc, _lost_nodes(alive, exc))) from None
         finally:
             shutil.rmtree(shards, ignore_errors=True)
+        log.info("encoded on Ray nodes: %s", ", ".join(_describe(n) for n in self._placement()))
+
+    def _dataset(self, rows: list[dict[str, str]], batch_size: int, fingerprint: str) -> Any:
+        import ray
+        from ray.data import ActorPoolStrategy
+
+        # One block per actor call: Ray Data would otherwise cut the input into many tiny blocks.
+        blocks = max(1, math.ceil(len(rows) / self.settings.ray_batch_rows))
+        dataset: Any = ray.data.from_items(rows, override_num_blocks=blocks)
+        dataset = dataset.map_batches(
+            EncoderActor,
+            fn_constructor_kwargs={
+                "model": self.settings.model,
+                "fingerprint": fingerprint,
+                "threads": self.threads,
+                "batch_size": batch_size,
+                "gpu": self.gpu,
+                "fail": os.environ.get(FAIL_AT, ""),
+            },
+            # A fixed pool: `concurrency=(n, n)` would start with one actor.
+            compute=ActorPoolStrategy(size=self.actors),
+            batch_size=self.settings.ray_batch_rows,
+            batch_format="numpy",
+            num_gpus=1 if self.gpu else 0,
+            num_cpus=0 if self.gpu else CPUS_PER_ACTOR,
+            max_restarts=0,  # a failing encoder fails the build; no silent retry with lost arguments
+            scheduling_strategy="SPREAD",  # actors over as many nodes as have room, not packed on one
+        )
+        _route_ray_logs()  # Ray Data sets up its loggers again when it first runs
+        return dataset
+
+    def _read_shards(self, shards: Path, dim: int, done: PooledDone) -> None:
+        """Hand each shard's vectors to the build and count which node and actor encoded them."""
+        import pyarrow.parquet as pq
+
+        for shard in sorted(shards.glob("*.parquet")):
+            table = pq.read_table(shard)
+            keys = [str(k) for k in table.column("key").to_pylist()]
+            vectors = np.stack(
+                [np.frombuffer(v, dtype=np.float32) for v in table.column("vector").to_pylist()]
+            )
+            pooled = (
+                [
+                    np.frombuffer(v, dtype=np.float32).reshape(-1, dim)
+                    for v in table.column("sentences").to_pylist()
+                ]
+                if "sentences" in table.column_names
+                else []
+            )
+            for node, actor in zip(
+                table.column("node").to_pylist(), table.column("actor").to_pylist(), strict=True
+            ):
+                self.encoded_on.setdefault(str(node), {}).setdefault(str(actor), 0)
+                self.encoded_on[str(node)][str(actor)] += 1
+            done(keys, vectors, pooled)
+
+    def _placement(self) -> list[dict[str, Any]]:
+        """The nodes that encoded this build's texts: address, node id, actors and texts on each."""
+        import ray
+
+        addresses = {n["NodeID"]: n.get("NodeManagerAddress", "?") for n in ray.nodes()}
+        return [
+            {
+                "node_id": node,
+                "address": addresses.get(node, "?"),
+                "actors": len(actors),
+                "texts": sum(actors.values()),
+            }
+            for node, actors in sorted(self.encoded_on.items())
+        ]
 
     def manifest(self) -> dict[str, Any]:
         return {
@@ -238,6 +344,7 @@ class RayExecutor:
             "gpus_per_actor": 1 if self.gpu else 0,
             "batch_rows": self.settings.ray_batch_rows,
             "cluster": bool(os.environ.get("RAY_ADDRESS")),
+            "nodes": self._placement(),  # empty when every text came from the cache
         }
 
     def close(self) -> None:

@@ -15,7 +15,7 @@ from generation import store
 from generation.crash_points import FAIL_AT
 from generation.torch_model import SentenceTransformerEmbedder
 from indexer.build import BuildError, BuildSummary, build
-from indexer.ray_executor import LOCAL_NODE_ADDRESS, RayExecutor
+from indexer.ray_executor import LOCAL_NODE_ADDRESS, RayExecutor, keep_on_loopback
 from indexer.settings import BuildSettings
 from tests.corpus import copy_seeds, index, run_indexer
 
@@ -27,6 +27,7 @@ def ray_instance() -> Iterator[None]:
     """One local Ray instance for the module (it takes about 15 s to start here)."""
     import ray
 
+    keep_on_loopback(None)  # Ray would otherwise replace 127.0.0.1 with the machine's address
     ray.init(
         num_cpus=2,
         object_store_memory=200_000_000,
