@@ -13,7 +13,7 @@ from functools import cache, lru_cache
 from typing import Any, Protocol
 
 # What kind of answer a question asks for, when its form says so.
-AnswerKind = str  # "date" | "duration" | "number"
+AnswerKind = str  # "date" | "duration" | "number" | "procedure"
 PLAIN = "und"  # no language known (or none with a stemmer): Unicode words, nothing else
 
 
@@ -170,6 +170,12 @@ _POSSESSIVE = re.compile(r"'s\b")
 _WORD_OR_NUMBER = re.compile(r"[A-Za-z][\w'’-]*|\d+")
 _ASKS_DATE = re.compile(r"^\W*(when|(in |on )?(what|which) (year|date|month|century|decade))\b", re.I)
 _ASKS_DURATION = re.compile(r"\bhow long\b", re.I)
+# "How do I enable ...", "how can I check ...", "which command ...": the answer is a step to take.
+_ASKS_PROCEDURE = re.compile(
+    r"^\W*how (do|does|can|could|should|would|shall|may|to)\b"
+    r"|\b(what|which) (command|commands|tool|program|option|package|file|setting)\b",
+    re.I,
+)
 _ASKS_NUMBER = re.compile(
     r"\bhow (many|much|old|far|big|large)\b|\bwhat (percentage|proportion|share|number)\b"
     r"|\bpopulation\b",
@@ -211,13 +217,16 @@ class EnglishAnalyzer(LanguageAnalyzer):
         return idf(term) > 0 or any(idf(term[:n]) > 0 for n in range(5, len(term)))
 
     def expected_answer(self, question: str) -> AnswerKind | None:
-        """ "date" (when), "duration" (how long), "number" (how many), else None."""
+        """ "date" (when), "duration" (how long), "number" (how many), "procedure" (how do I, which
+        command), else None."""
         if _ASKS_DATE.search(question):
             return "date"
         if _ASKS_DURATION.search(question):
             return "duration"
         if _ASKS_NUMBER.search(question):
             return "number"
+        if _ASKS_PROCEDURE.search(question):
+            return "procedure"
         return None
 
     def holds_answer(self, kind: AnswerKind | None, sentence: str) -> bool:

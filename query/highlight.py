@@ -38,6 +38,7 @@ class HighlightWeights:
     lexical: float  # weight of the question's terms (share of the best sentence's idf sum)
     answer: float = 0.0  # bonus for a sentence holding `answer_kind`
     answer_kind: AnswerKind | None = None
+    code: float = 0.0  # bonus for a sentence holding code or a command (asked how to do something)
 
 
 def highlight_sentence(
@@ -68,6 +69,9 @@ def highlight_sentence(
     if weights.answer_kind and weights.answer:
         holds = [analyzer.holds_answer(weights.answer_kind, passage.text[a:b]) for a, b in passage.sentences]
         scores = scores + weights.answer * np.asarray(holds, dtype=np.float32)
+    if weights.code and passage.code:
+        holds_code = [any(s < ce and cs < e for cs, ce in passage.code) for s, e in passage.sentences]
+        scores = scores + weights.code * np.asarray(holds_code, dtype=np.float32)
     if passage.labels and len(passage.labels) < n:
         # A heading, a "Tip" or "Figure 4.5." label, a bare link: never the answer while another is there.
         scores = scores.copy()

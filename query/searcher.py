@@ -145,7 +145,9 @@ class Searcher:
             for n, r in enumerate(results)
             if n >= offset
         ]
-        signals, doubt = self._judge(question, [marks[n] for n in range(min(JUDGED, len(results)))], cfg)
+        judged = range(min(JUDGED, len(results)))
+        cosines = [found.scores(results[n].index)[0] for n in judged]
+        signals, doubt = self._judge(question, [marks[n] for n in judged], cosines, cfg)
         took = (time.perf_counter() - started) * 1000
         low = doubt > cfg.low_confidence_above
         return SearchResult(hits, self.generation.name, took, mode, low, doubt, signals, more)
@@ -166,7 +168,8 @@ class Searcher:
         # tuning sets a date or number bonus changed nothing (docs/quality.md).
         kind = "duration" if question.asked == "duration" else None
         gen = self.generation
-        weights = HighlightWeights(cfg.highlight_lexical, cfg.highlight_duration, kind)
+        code = cfg.highlight_code if question.asked == "procedure" else 0.0
+        weights = HighlightWeights(cfg.highlight_lexical, cfg.highlight_duration, kind, code)
         return highlight_sentence(
             passage,
             gen.sentence_vectors,
@@ -178,19 +181,20 @@ class Searcher:
         )
 
     def _judge(
-        self, question: Question, marks: list[Highlight], cfg: Ranking
+        self, question: Question, marks: list[Highlight], cosines: list[float], cfg: Ranking
     ) -> tuple[AnswerSignals | None, float]:
-        """The confidence signals of the first passages and their unanswerable score (inf: no results)."""
+        """The confidence signals of the first passages (their highlights and cosines with the question)
+        and their unanswerable score (inf: no results)."""
         if not marks:
             return None, math.inf
         gen = self.generation
         signals = answer_signals(
-            question.text,
             question.distinct,
             question.asked,
             question.analyzer,
             gen.lexical.idf,
             len(gen.passages),
             marks,
+            cosines,
         )
         return signals, unanswerable_score(signals, cfg.unanswerable_weights)

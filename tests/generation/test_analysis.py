@@ -43,6 +43,9 @@ def test_the_form_of_a_question_says_which_answers_it_wants() -> None:
     assert expected_answer("How many Communards were killed?") == "number"
     assert expected_answer("What was the population of Paris in 1871?") == "number"
     assert expected_answer("Why did the Commune fail?") is None
+    assert expected_answer("How do I turn on an additional Apache module?") == "procedure"
+    assert expected_answer("Which command lists the loaded modules?") == "procedure"
+    assert expected_answer("How did the soviets arise?") is None
     assert holds_answer_type("date", "For 76 days, between March 26 and May 30, the workers held Paris.")
     assert holds_answer_type("date", "It first appeared in 1992.")
     assert not holds_answer_type("date", "Lenin recognized the need for an adjustment.")

@@ -244,3 +244,28 @@ def test_a_question_in_a_language_the_model_did_not_learn_leans_on_bm25(tmp_path
         hits = searcher.search(question, n).hits
         got = [gen.passages.index(h.passage) for h in hits]
         np.testing.assert_allclose([h.score for h in hits], fused[got], rtol=1e-5, atol=1e-5)
+
+
+def test_asked_how_to_do_something_the_highlight_is_the_sentence_with_the_command(
+    tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "modules.md").write_text(
+        "# Apache modules\n\nApache is a modular server and loads its modules at start. "
+        "Enabling a module is a matter of running `a2enmod` with its name. "
+        "Modules extend the server in many ways.\n"
+    )
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", query_encoder="torch")
+    index(settings, fake, passage_tokens=200)
+    gen = store.open_current(settings.index_dir)
+    searcher = Searcher(gen, fake)
+    question = "How do I turn on an Apache module?"
+
+    def marked(ranking: Ranking) -> str:
+        hit = searcher.search(question, 1, ranking=ranking).hits[0]
+        assert [hit.passage.text[s:e] for s, e in hit.passage.code] == ["a2enmod"]
+        return hit.passage.text[slice(*hit.highlight)]
+
+    assert marked(replace(searcher.ranking, highlight_code=0.0)) != marked(searcher.ranking)
+    assert marked(searcher.ranking) == "Enabling a module is a matter of running a2enmod with its name."
