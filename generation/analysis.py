@@ -240,6 +240,29 @@ class EnglishAnalyzer(LanguageAnalyzer):
 
 
 ENGLISH: Analyzer = EnglishAnalyzer()
+
+# --- French: its question forms for a step to take ----------------------------------------------------
+
+_FR_PROCEDURE = re.compile(
+    # "Comment activer ...", "comment faire ...", "comment puis-je ...", "comment les administrateurs
+    # peuvent-ils ...", "quelle commande ...", "quelle option ..."
+    r"\bcomment\s+(?:faire|[a-zàâçéèêëîïôûùüÿœ]+(?:er|ir|re)\b|puis-je|peut-on|dois-je|doit-on)"
+    r"|\bcomment\b[^?]{0,80}?\b(?:peu[tx]|peuvent|pouvons|pouvez|dois|doit|doivent|devons|devez)\b"
+    r"|\bquel(?:le)?s?\s+(?:commande|option|programme|outil|paquet|fichier|réglage)s?\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FrenchAnalyzer(LanguageAnalyzer):
+    """French: the general signals, and questions asking how to do something ("comment activer ...")."""
+
+    language: str = "fr"
+
+    def expected_answer(self, question: str) -> AnswerKind | None:
+        return "procedure" if _FR_PROCEDURE.search(question) else None
+
+
 LEGACY_NAMES = {"english": "en"}  # generations written before analyzers were per language
 
 
@@ -253,6 +276,8 @@ def analyzer_named(name: str | None) -> Analyzer:
     code = LEGACY_NAMES.get(name or "english", name or "en")
     if code == "en":
         return ENGLISH
+    if code == "fr":
+        return FrenchAnalyzer()
     if code == PLAIN or supported(code):
         return LanguageAnalyzer(code)
     raise UnknownAnalyzerError(f"unknown text analyzer {name!r} (this version has {', '.join(LANGUAGES)})")
