@@ -16,24 +16,29 @@ class AnswerSignals:
     """What the first five passages say about whether they answer the question (see unanswerable_score)."""
 
     best_sentence_cosine: float  # the best cosine of any of their sentences with the question
+    best_passage_cosine: float  # the best cosine of any of them, whole, with the question
     coverage: float  # share of the question's terms (idf-weighted) held by the best of them
     unknown: float  # share (idf-weighted) of the question's terms in no passage at all
-    unknown_name: bool  # one of the question's names or numbers is in no passage
+    # One of the question's terms is in no passage of the corpus: what the corpus's own document
+    # frequencies say, in any language (it replaced "a capitalised name is unknown", English-only).
+    unknown_term: bool
     missing_answer_type: bool  # a when/how-many question whose closest sentence holds no date/number
 
     def vector(self) -> list[float]:
         return [
             self.best_sentence_cosine,
+            self.best_passage_cosine,
             self.coverage,
             self.unknown,
-            float(self.unknown_name),
+            float(self.unknown_term),
             float(self.missing_answer_type),
         ]
 
 
 # Intercept, then one weight per AnswerSignals field: `python -m evaluation calibrate` fits them (a logistic
-# regression on the dev and tuning questions against the tuning off-topic ones) and prints this line.
-UNANSWERABLE_WEIGHTS: tuple[float, ...] = (0.652, -3.471, -1.695, 2.704, 2.232, 1.028)
+# regression on every corpus's tuning questions against the questions it cannot answer: its off-topic
+# ones and the other corpora's; docs/quality.md) and prints this line.
+UNANSWERABLE_WEIGHTS: tuple[float, ...] = (6.255, -5.878, -5.709, -3.530, 1.760, 0.256, 0.825)
 JUDGED = 5  # the signals read the first five passages whatever k is, as calibrated
 
 
@@ -50,25 +55,27 @@ def as_calibrated(kind: AnswerKind | None) -> AnswerKind | None:
 
 
 def answer_signals(
-    question: str,
     terms: Set[str],
     asked: AnswerKind | None,
     analyzer: Analyzer,
     idf: Callable[[str], float],
     passages: int,
     highlights: Sequence[Highlight],
+    cosines: Sequence[float],
 ) -> AnswerSignals:
-    """The signals of `unanswerable_score` from the highlights of the returned passages; `asked` is the
-    question's expected answer, `passages` the generation's passage count."""
+    """The signals of `unanswerable_score` from the highlights of the returned passages and their cosines
+    with the question; `asked` is the question's expected answer, `passages` the generation's passage
+    count."""
     unknown_idf = math.log(1 + passages + 0.5)  # a term in no passage: rarer than any indexed one
     weight = {t: idf(t) or unknown_idf for t in terms}
     total = sum(weight.values()) or 1.0
     closest = max(highlights, key=lambda h: h.cosine)
     return AnswerSignals(
         best_sentence_cosine=closest.cosine,
+        best_passage_cosine=max(cosines),
         coverage=max(sum(weight[t] for t in h.terms) for h in highlights) / total,
         # A question of stop words only ("the and of it") has nothing to look up: none of it is known.
         unknown=sum(w for t, w in weight.items() if idf(t) == 0) / total if terms else 1.0,
-        unknown_name=not all(analyzer.known_name(t, idf) for t in analyzer.names(question)),
+        unknown_term=any(idf(t) == 0 for t in terms),
         missing_answer_type=not analyzer.holds_answer(as_calibrated(asked), closest.closest),
     )
