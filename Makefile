@@ -26,7 +26,7 @@ AXE := .cache/axe/node_modules/axe-core/axe.min.js
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN := SEMSEARCH_HOST=$(HOST) SEMSEARCH_PORT=$(PORT) HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 
-.PHONY: help install install-ray install-dev run index serve test test-fast lint settings-table screenshots eval calibrate bench bench-txtai soak clean
+.PHONY: help install install-ray install-dev run index serve test test-fast lint settings-table screenshots eval calibrate crosscorpus bench bench-txtai soak clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -101,8 +101,11 @@ screenshots: install-dev $(CHROMIUM)  ## The README's pictures (docs/img/): a re
 eval: install-dev  ## Ranking modes on the essay questions and SciFact (SCIFACT=dir); writes docs/evaluation.md
 	$(RUN) $(PY) -m evaluation suite --scifact $(SCIFACT) --out docs/evaluation.md
 
-calibrate: install-dev  ## Refit low_confidence on the dev and tuning questions; prints weights, threshold, test figures
-	$(RUN) $(PY) -m evaluation calibrate --questions eval/questions
+calibrate: install-dev  ## Refit low_confidence on every corpus's tuning questions; prints weights, threshold, tables
+	$(RUN) $(PY) -m evaluation calibrate --questions eval/questions --scifact $(SCIFACT)
+
+crosscorpus: install-dev  ## low_confidence on the essay, the handbooks and SciFact, each asked the others' (SPLIT=test)
+	$(RUN) $(PY) -m evaluation crosscorpus --questions eval/questions --scifact $(SCIFACT) --split $(or $(SPLIT),tuning)
 
 bench: install-dev $(WRK)  ## Floor, HTTP, build, cold start and scale benchmarks; writes docs/benchmarks.md
 	$(RUN) $(PY) -m bench.run

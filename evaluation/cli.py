@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from evaluation.metrics import evaluate_questions
 from evaluation.questions import EvalFileError, load_questions
@@ -56,36 +57,56 @@ def cmd_suite(settings: EvalSettings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _corpora(settings: EvalSettings, args: argparse.Namespace) -> list[Any]:
+    from evaluation.crosscorpus import load_corpora
+    from evaluation.suite import served_searcher
+
+    builder = SentenceTransformerEmbedder(model_info(settings.model), settings.threads)
+    scifact = Path(args.scifact) if args.scifact else None
+    # Every figure with the query encoder the service serves with.
+    return load_corpora(settings, builder, Path(args.questions), scifact, Path(args.work), served_searcher)
+
+
 def cmd_calibrate(settings: EvalSettings, args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from evaluation.calibration import fit, signals
-    from evaluation.questions import load_lines
-    from evaluation.suite import QuestionSets, served_searcher
-    from indexer.build import build
+    from evaluation.crosscorpus import ask_all, foreign, table
 
-    info = model_info(settings.model)
-    builder = SentenceTransformerEmbedder(info, settings.threads)
-    build(settings, lambda: builder, info=info, progress=False)
-    # Fitted on the scores the service computes: with the query encoder it serves with.
-    searcher, encoder = served_searcher(settings, builder)
-    sets = QuestionSets(Path(args.questions))
-    answered = {label: [q.question for q in load_questions(path)] for label, path in sets.in_domain}
-    unanswered = {label: load_lines(path) for label, path in sets.off_topic}
-    fitted = fit(
-        signals(searcher, [q for label, qs in answered.items() if label != "test" for q in qs]),
-        signals(searcher, unanswered.get("tuning", [])),
-    )
-    print(f"query encoder: {encoder}")
+    corpora = _corpora(settings, args)
+    answered = {c.name: signals(c.searcher, c.own.get("tuning", [])) for c in corpora}
+    unanswered = [
+        s
+        for c in corpora
+        for questions in (
+            c.off_topic.get("tuning", []),
+            *(o.own.get("tuning", []) for o in corpora if foreign(c.name, o.name)),
+        )
+        for s in signals(c.searcher, questions)
+    ]
+    fitted = fit(answered, unanswered)
     print(fitted.render())
     ranking = replace(
         settings.ranking(), unanswerable_weights=fitted.weights, low_confidence_above=fitted.threshold
     )
-    test = (("answered", answered.get("test", [])), ("unanswered", unanswered.get("test", [])))
-    for kind, questions in test:
-        flagged = sum(searcher.search(q, 5, ranking=ranking).low_confidence for q in questions)
-        print(f"test split, {kind}: {flagged} of {len(questions)} flagged")
+    for split in ("tuning", "test"):
+        print("\n".join(["", *table(list(ask_all(corpora, split, ranking)), split)]))
     return 0
+
+
+def cmd_crosscorpus(settings: EvalSettings, args: argparse.Namespace) -> int:
+    from evaluation.crosscorpus import ask_all, table
+
+    corpora = _corpora(settings, args)
+    for split in args.split:
+        print("\n".join(["", *table(list(ask_all(corpora, split, settings.ranking())), split)]))
+    return 0
+
+
+def _corpus_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--questions", default=str(QUESTIONS), help="folder of the question files (as suite)")
+    p.add_argument("--scifact", help="folder of the BEIR SciFact collection; absent: without it")
+    p.add_argument("--work", default="var/eval", help="where the libraries' and SciFact's indexes are kept")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -108,10 +129,18 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(run=cmd_suite)
     c = sub.add_parser(
         "calibrate",
-        help="fit low_confidence's weights and threshold on the dev and tuning questions (prints them)",
+        help="fit low_confidence's weights and threshold on every corpus's tuning questions (prints them "
+        "and the cross-corpus tables they give)",
     )
-    c.add_argument("--questions", default=str(QUESTIONS), help="folder of the question files (as suite)")
+    _corpus_options(c)
     c.set_defaults(run=cmd_calibrate)
+    x = sub.add_parser(
+        "crosscorpus",
+        help="low_confidence on each corpus: its own questions, its off-topic ones and the other corpora's",
+    )
+    _corpus_options(x)
+    x.add_argument("--split", nargs="+", default=["tuning"], choices=["tuning", "test"])
+    x.set_defaults(run=cmd_crosscorpus)
     return ap
 
 
