@@ -54,6 +54,15 @@ def as_calibrated(kind: AnswerKind | None) -> AnswerKind | None:
     return "number" if kind == "duration" else kind
 
 
+KEYWORD_TERMS = 2  # a question of at most this many terms is a look-up of words ("HCPSU", "apt pinning")
+
+
+def keyword_found(terms: Set[str], signals: AnswerSignals) -> bool:
+    """A look-up of a word or two that a returned passage holds, all of them: answered, whatever the
+    cosines say (a bare term has little meaning for the model; no calibration question is this short)."""
+    return 0 < len(terms) <= KEYWORD_TERMS and signals.coverage >= 1.0 - 1e-9
+
+
 def answer_signals(
     terms: Set[str],
     asked: AnswerKind | None,

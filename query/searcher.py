@@ -16,7 +16,7 @@ from generation.model import Embedder
 from generation.records import StoredPassage
 from generation.store import Generation
 from query.collapse import collapse
-from query.confidence import JUDGED, AnswerSignals, answer_signals, unanswerable_score
+from query.confidence import JUDGED, AnswerSignals, answer_signals, keyword_found, unanswerable_score
 from query.config import Mode, Ranking
 from query.highlight import Highlight, HighlightWeights, best_sentence, highlight_sentence
 from query.retrieval import Candidates, Rows, fuse, retrieve
@@ -149,7 +149,7 @@ class Searcher:
         cosines = [found.scores(results[n].index)[0] for n in judged]
         signals, doubt = self._judge(question, [marks[n] for n in judged], cosines, cfg)
         took = (time.perf_counter() - started) * 1000
-        low = doubt > cfg.low_confidence_above
+        low = doubt > cfg.low_confidence_above and not (signals and keyword_found(question.distinct, signals))
         return SearchResult(hits, self.generation.name, took, mode, low, doubt, signals, more)
 
     def _rerank(self, found: Candidates, vector: np.ndarray, scores: np.ndarray, cfg: Ranking) -> np.ndarray:
