@@ -172,7 +172,7 @@ _ASKS_DATE = re.compile(r"^\W*(when|(in |on )?(what|which) (year|date|month|cent
 _ASKS_DURATION = re.compile(r"\bhow long\b", re.I)
 # "How do I enable ...", "how can I check ...", "which command ...": the answer is a step to take.
 _ASKS_PROCEDURE = re.compile(
-    r"^\W*how (do|does|can|could|should|would|shall|may|to)\b"
+    r"^\W*how (?:(?:do|can|could|should|would|shall|may) (?:i|we|you|one)|to)\b"
     r"|\b(what|which) (command|commands|tool|program|option|package|file|setting)\b",
     re.I,
 )
@@ -246,7 +246,7 @@ ENGLISH: Analyzer = EnglishAnalyzer()
 _FR_PROCEDURE = re.compile(
     # "Comment activer ...", "comment faire ...", "comment puis-je ...", "comment les administrateurs
     # peuvent-ils ...", "quelle commande ...", "quelle option ..."
-    r"\bcomment\s+(?:faire|[a-zàâçéèêëîïôûùüÿœ]+(?:er|ir|re)\b|puis-je|peut-on|dois-je|doit-on)"
+    r"\bcomment\s+(?:faire|(?!votre\b|notre\b)[a-zàâçéèêëîïôûùüÿœ]+(?:er|ir|re)\b|puis-je|peut-on|dois-je|doit-on)"
     r"|\bcomment\b[^?]{0,80}?\b(?:peu[tx]|peuvent|pouvons|pouvez|dois|doit|doivent|devons|devez)\b"
     r"|\bquel(?:le)?s?\s+(?:commande|option|programme|outil|paquet|fichier|réglage)s?\b",
     re.I,

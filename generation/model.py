@@ -124,9 +124,12 @@ def card_languages(card: Path) -> tuple[str, ...]:
     if found is None:
         return ()
     items = [found.group(1), *re.findall(r"-[ \t]*(.+)", found.group(2))]
-    codes = [c.strip().strip("'\"[]").lower() for item in items for c in item.split(",")]
-    codes = [c for c in codes if c]
-    return () if not codes or "multilingual" in codes else tuple(codes)
+    names = [c.strip().strip("'\"[]").lower() for item in items for c in item.split(",")]
+    if "multilingual" in names:
+        return ()
+    # "fr-CA" is French; a name that is not a code ("english") says nothing this side can compare.
+    codes = [re.split(r"[-_]", c)[0] for c in names]
+    return tuple(dict.fromkeys(c for c in codes if re.fullmatch(r"[a-z]{2,3}", c)))
 
 
 class Embedder(Protocol):

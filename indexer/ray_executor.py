@@ -144,10 +144,15 @@ def _lost_nodes(before: dict[str, str], exc: BaseException) -> list[str]:
     from ray.exceptions import ActorDiedError, ActorUnavailableError, NodeDiedError, ObjectLostError
 
     suspect = (ActorDiedError, ActorUnavailableError, NodeDiedError, ObjectLostError)
-    wait = NODE_DEATH_WAIT_S if isinstance(exc, suspect) or isinstance(exc.__cause__, suspect) else 0.0
-    deadline = time.monotonic() + wait
+    # Only where another node could have died: on one machine an actor dies of its own (memory, a bad
+    # model) and the driver's node is alive, so waiting would only delay the message.
+    node_error = isinstance(exc, suspect) or isinstance(exc.__cause__, suspect)
+    deadline = time.monotonic() + (NODE_DEATH_WAIT_S if node_error and len(before) > 1 else 0.0)
     while True:
-        after = _alive_nodes(ray.nodes())
+        try:
+            after = _alive_nodes(ray.nodes())
+        except Exception:  # the head itself is gone: report the build's own error, not this one
+            return []
         lost = [f"{address} (id {node})" for node, address in before.items() if node not in after]
         if lost or time.monotonic() >= deadline:
             return lost

@@ -8,6 +8,7 @@ import bisect
 import itertools
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from generation.records import Mark, Span, StoredPassage
@@ -117,7 +118,7 @@ def _segments(
 
 def _carried(segments: list[dict[str, Any]], keep: Sequence[Span]) -> list[dict[str, Any]]:
     """The segments inside `keep`; the anchors and page markers of those left out (the white space
-    between paragraphs, the " | " between cells) go to the next one kept."""
+    between paragraphs, the " | " between cells) go to the next one kept, or after the last."""
     out: list[dict[str, Any]] = []
     anchors: list[str] = []
     page: int | None = None
@@ -128,6 +129,8 @@ def _carried(segments: list[dict[str, Any]], keep: Sequence[Span]) -> list[dict[
             continue
         out.append({**s, "anchors": anchors + s["anchors"], "page": page or s["page"]})
         anchors, page = [], None
+    if (anchors or page) and out:  # nothing shown after them: an empty piece at the very end holds them
+        out.append({**out[-1], "text": "", "anchors": anchors, "page": page, "mark": False, "answer": False})
     return out
 
 
@@ -156,52 +159,79 @@ def document_blocks(
     "rows": [[{"header", "segments"}]]}; segments cut at passage starts (anchors), page starts, the
     selected passage (marked) and the answer sentence inside it (offsets in the passage), and code."""
     paragraphs = _paragraphs(text)
-    cells = _kinds(marks, "th", "td")
+    layout = _Layout.of(paragraphs, marks)
     spans = _selection(passages, selected, answer)
     anchors: dict[int, list[str]] = {}
     for p in passages:
         anchors.setdefault(p.start, []).append(passage_anchor(p.passage_id))
     pages = {start: n for n, start in enumerate(page_starts, 1)}
+    code = _kinds(marks, "code")
     cuts = {0, len(text), *anchors, *pages}
-    cuts.update(x for span in (*paragraphs, *cells, *_kinds(marks, "code")) for x in span)
+    cuts.update(x for span in (*paragraphs, *layout.cells, *code) for x in span)
     cuts.update(x for span in spans.values() if span for x in span)
-    segments = _carried(_segments(text, cuts, anchors, pages, spans, _kinds(marks, "code")), paragraphs)
-    return _blocks(segments, paragraphs, marks, cells)
+    segments = _carried(_segments(text, cuts, anchors, pages, spans, code), layout.shown)
+    return layout.blocks(segments)
 
 
-def _blocks(
-    segments: list[dict[str, Any]], paragraphs: Sequence[Span], marks: Sequence[Mark], cells: Sequence[Span]
-) -> list[dict[str, Any]]:
-    """Segments grouped by paragraph; a paragraph is a heading or code block when a mark starts it, and
-    the rows of one table make one table block."""
-    starts = {s: kind for s, _, kind in marks if kind in ("heading", "pre", "row")}
-    header = {(s, e) for s, e, kind in marks if kind == "th"}
-    tables = _kinds(marks, "table")
-    blocks: list[dict[str, Any]] = []
-    for paragraph, group in itertools.groupby(segments, key=lambda s: _span_of(paragraphs, s["start"])):
-        pieces = list(group)
-        kind = starts.get(paragraph[0], "p") if paragraph else "p"
-        table = _span_of(tables, paragraph[0]) if paragraph and kind == "row" else None
-        if paragraph is None or table is None:
-            blocks.append({"kind": "p" if kind == "row" else kind, "segments": pieces})
-            continue
-        if not blocks or blocks[-1].get("table") != table:
-            blocks.append({"kind": "table", "table": table, "rows": []})
-        blocks[-1]["rows"].append(_row(pieces, paragraph, cells, header))
-    return blocks
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """What each paragraph is: a heading, a code block, a table's row (with its cells) or prose."""
+
+    paragraphs: Sequence[Span]
+    kinds: dict[int, str]  # paragraph start -> "heading", "pre" or "row" (rows of a table only)
+    tables: Sequence[Span]
+    cells: Sequence[Span]  # every cell of every row, sorted (an empty one too)
+    cells_of: dict[Span, list[Span]]  # a row's cells, in order
+    header: set[Span]
+    shown: Sequence[Span]  # where the text shown is: paragraphs, and the cells of rows
+
+    @classmethod
+    def of(cls, paragraphs: Sequence[Span], marks: Sequence[Mark]) -> _Layout:
+        tables = _kinds(marks, "table")
+        kinds = {s: kind for s, _, kind in marks if kind in ("heading", "pre", "row")}
+        rows = [p for p in paragraphs if kinds.get(p[0]) == "row" and _span_of(tables, p[0])]
+        kinds = {s: kind for s, kind in kinds.items() if kind != "row"} | {r[0]: "row" for r in rows}
+        cells_of: dict[Span, list[Span]] = {r: [] for r in rows}
+        for cell in _kinds(marks, "th", "td"):  # once over the cells: each to its row
+            row = _span_of(rows, cell[0]) or (_span_of(rows, cell[0] - 1) if cell[0] == cell[1] else None)
+            if row is not None and cell[1] <= row[1]:
+                cells_of[row].append(cell)
+        cells = sorted(c for row in cells_of.values() for c in row)
+        starts = {r[0] for r in rows}
+        shown = sorted([p for p in paragraphs if p[0] not in starts] + [c for c in cells if c[0] < c[1]])
+        header = {(s, e) for s, e, kind in marks if kind == "th"}
+        return cls(paragraphs, kinds, tables, cells, cells_of, header, shown)
+
+    def blocks(self, segments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Segments grouped by paragraph; the rows of one table make one table block."""
+        blocks: list[dict[str, Any]] = []
+        for paragraph, group in itertools.groupby(
+            segments, key=lambda s: _span_of(self.paragraphs, s["start"])
+        ):
+            pieces = list(group)
+            kind = self.kinds.get(paragraph[0], "p") if paragraph else "p"
+            if paragraph is None or kind != "row":
+                blocks.append({"kind": kind, "segments": pieces})
+                continue
+            table = _span_of(self.tables, paragraph[0])
+            if not blocks or blocks[-1].get("table") != table:
+                blocks.append({"kind": "table", "table": table, "rows": []})
+            blocks[-1]["rows"].append(self._row(pieces, paragraph))
+        return blocks
+
+    def _row(self, pieces: list[dict[str, Any]], row: Span) -> list[dict[str, Any]]:
+        """A row's cells (an empty one too, so the columns stay in line), each with its segments."""
+        spans = self.cells_of[row]
+        segments: list[list[dict[str, Any]]] = [[] for _ in spans]
+        i = 0
+        for piece in pieces:  # both in order: one pass
+            while i + 1 < len(spans) and (spans[i][1] <= piece["start"] or spans[i][0] == spans[i][1]):
+                i += 1
+            segments[i].append(piece)
+        return [{"header": c in self.header, "segments": g} for c, g in zip(spans, segments, strict=True)]
 
 
 def _span_of(spans: Sequence[Span], at: int) -> Span | None:
     """The span holding `at` (spans sorted, not overlapping), if one does."""
     i = bisect.bisect_right(spans, at, key=lambda span: span[0]) - 1
     return spans[i] if i >= 0 and spans[i][0] <= at < spans[i][1] else None
-
-
-def _row(
-    pieces: list[dict[str, Any]], row: Span, cells: Sequence[Span], header: set[Span]
-) -> list[dict[str, Any]]:
-    """A table row's cells (an empty one too, so the columns stay in line), each with its segments; the
-    separators between cells left out."""
-    own = [c for c in cells if row[0] <= c[0] and c[1] <= row[1]]
-    kept = _carried(pieces, [c for c in own if c[0] < c[1]])
-    return [{"header": c in header, "segments": [s for s in kept if c[0] <= s["start"] < c[1]]} for c in own]

@@ -95,17 +95,27 @@ def _is_page_steps(node: Any) -> bool:
     return stepping and len(rest.strip()) <= MAX_STEP_BAR_TEXT
 
 
+MAX_COLSPAN = 50
+
+
+def _span(value: str | None) -> int:
+    """A cell's colspan as HTML reads it: a whole number from 1 (capped), else 1."""
+    digits = (value or "").strip()
+    return min(int(digits), MAX_COLSPAN) if digits.isdigit() and int(digits) > 0 else 1
+
+
 def _table_rows(table: Any) -> list[TableRow] | None:
     """A table of data as rows of (cell text, is a header cell); None for a table used for layout."""
     if any(n.mem_id != table.mem_id for n in table.css(LAYOUT_CELL_CONTENT)):  # (css() finds the node too)
         return None
     rows: list[TableRow] = []
     for tr in table.css("tr"):
-        cells = [
-            (" ".join((c.text(separator=" ") or "").split()), c.tag == "th")
-            for c in tr.iter()
-            if c.tag in ("td", "th")
-        ]
+        cells: list[tuple[str, bool]] = []
+        for c in tr.iter():
+            if c.tag in ("td", "th"):
+                cells.append((" ".join((c.text(separator=" ") or "").split()), c.tag == "th"))
+                # A cell across columns: empty cells after it keep the next cells under their headers.
+                cells += [("", c.tag == "th")] * (_span(c.attributes.get("colspan")) - 1)
         if any(len(text) > MAX_CELL_CHARS for text, _ in cells):
             return None
         rows.append(cells)
@@ -196,7 +206,7 @@ def read(raw: bytes, name: str) -> Extracted:
 
     tree = HTMLParser(decode_html(raw))
     title_node = tree.css_first("title")
-    title = " ".join((title_node.text() if title_node else "").split()) or None
+    title = " ".join(plain(title_node.text() if title_node else "").split()) or None
     builder = TextBuilder()
     root = main_content(tree)
     if root is None:

@@ -9,18 +9,14 @@ from dataclasses import dataclass, field
 
 from generation.records import Mark
 
-_BLANK_LINES = re.compile(r"\n[ \t]*\n[\s]*")
+_BLANK_LINES = re.compile(r"\n[ \t\f\v]*\n[\s]*")  # as the chunker's paragraph break: \f and \v too
 _SPACES = re.compile(r"[ \t\u00a0]+")
 # Inside a paragraph: the next character is the first of a new page (NUL: never in extracted text).
 PAGE_BREAK = "\x00"
 # Around code inside a paragraph (private-use characters: a reader removes them from the text it reads).
 CODE_OPEN, CODE_CLOSE = "\ue000", "\ue001"
 _CONTROLS = re.compile(f"([{PAGE_BREAK}{CODE_OPEN}{CODE_CLOSE}])")
-_TRAILING_SPACES = re.compile(r"[ \t]+\n")
-_BLANK_LINES_ONLY = re.compile(r"\n(?:[ \t]*\n)+")
-# Spaces at a paragraph's edges, with control characters around them.
-_LEADING_SPACES = re.compile(f"^([{PAGE_BREAK}{CODE_OPEN}{CODE_CLOSE}]*)\\s+")
-_TRAILING_SPACES_AT_END = re.compile(f"\\s+([{PAGE_BREAK}{CODE_OPEN}{CODE_CLOSE}]*)$")
+_CONTROL_CHARS = frozenset([PAGE_BREAK, CODE_OPEN, CODE_CLOSE])
 _CODE_SPACES = re.compile(f" ([{CODE_OPEN}{CODE_CLOSE}]+) ")  # "run {{ ls }}": one space, not two
 TableRow = Sequence[tuple[str, bool]]  # a row's cells: (text, is a header cell)
 
@@ -34,8 +30,20 @@ class ReaderError(ValueError):
     """A file cannot be read; the message is the reason shown in the build summary."""
 
 
-def _edges_trimmed(text: str) -> str:
-    return _TRAILING_SPACES_AT_END.sub(r"\1", _LEADING_SPACES.sub(r"\1", text))
+def _edges_trimmed(pieces: list[str], keep_indent: bool) -> list[str]:
+    """A paragraph's pieces (text and control characters) without white space at its end, nor at its
+    start unless `keep_indent` (a code block's first line). No regular expression: a long run of spaces
+    would make one backtrack."""
+    texts = [i for i, piece in enumerate(pieces) if piece and piece not in _CONTROL_CHARS]
+    for i in reversed(texts):
+        pieces[i] = pieces[i].rstrip()
+        if pieces[i]:
+            break
+    for i in [] if keep_indent else texts:
+        pieces[i] = pieces[i].lstrip()
+        if pieces[i]:
+            break
+    return pieces
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +82,9 @@ class TextBuilder:
     def code(self, text: str) -> tuple[int, int] | None:
         """Add a block of code as a paragraph that keeps its lines and indentation (blank lines, which
         would end the paragraph, are dropped)."""
-        lines = _BLANK_LINES_ONLY.sub("\n", _TRAILING_SPACES.sub("\n", plain(text).expandtabs(8)))
-        span = self._add(textwrap.dedent(lines.strip("\n")).rstrip())
+        # Line by line, not by regular expression: a long run of spaces would make one backtrack.
+        lines = [line.rstrip() for line in plain(text).expandtabs(8).split("\n")]
+        span = self._add(textwrap.dedent("\n".join(line for line in lines if line)), keep_indent=True)
         if span:
             self.marks.append((*span, "pre"))
         return span
@@ -104,8 +113,8 @@ class TextBuilder:
         if span_start is not None and span_end is not None:
             self.marks.insert(first, (span_start, span_end, "table"))
 
-    def _add(self, text: str, heading: bool = False) -> tuple[int, int] | None:
-        if not _CONTROLS.sub("", text).strip():
+    def _add(self, text: str, heading: bool = False, keep_indent: bool = False) -> tuple[int, int] | None:
+        if not plain(text).strip():
             return None
         if self.parts:
             self.parts.append("\n\n")
@@ -114,28 +123,29 @@ class TextBuilder:
         if heading:
             self.headings.append(self.length)
         written: list[str] = []  # this paragraph's text so far
-        opened: list[int] = []  # where the code still open began, in `written`'s characters
-        for piece in _CONTROLS.split(_edges_trimmed(text)):
+        at = 0  # its length
+        opened: list[int] = []  # where the code still open began
+        code: list[tuple[int, int]] = []
+        for piece in _edges_trimmed(_CONTROLS.split(text), keep_indent):
             if piece == PAGE_BREAK:
-                self.page_starts.append(start + sum(map(len, written)))
+                self.page_starts.append(start + at)
             elif piece == CODE_OPEN:
-                opened.append(sum(map(len, written)))
+                opened.append(at)
             elif piece == CODE_CLOSE:
-                if opened and (begin := opened.pop()) is not None and not opened:
-                    self._code_mark(start, begin, "".join(written))
+                if opened and (begin := opened.pop()) is not None and not opened:  # code in code: the outer
+                    code.append((begin, at))
             elif piece:
                 written.append(piece)
-        self.parts.extend(written)
-        self.length += sum(map(len, written))
+                at += len(piece)
+        paragraph = "".join(written)
+        self.parts.append(paragraph)
+        self.length += at
+        for begin, end in code:  # without the spaces at the code's edges
+            inner = paragraph[begin:end]
+            first, last = begin + len(inner) - len(inner.lstrip()), begin + len(inner.rstrip())
+            if first < last:
+                self.marks.append((start + first, start + last, "code"))
         return start, self.length
-
-    def _code_mark(self, start: int, begin: int, written: str) -> None:
-        """Mark the code from `begin` to the end of `written` (a paragraph starting at `start`), without
-        the spaces at its edges; code inside code is the outer one."""
-        code = written[begin:]
-        first, last = begin + len(code) - len(code.lstrip()), begin + len(code.rstrip())
-        if first < last:
-            self.marks.append((start + first, start + last, "code"))
 
     def page(self) -> None:
         """The next paragraph starts a new page."""

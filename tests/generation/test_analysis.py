@@ -46,10 +46,12 @@ def test_the_form_of_a_question_says_which_answers_it_wants() -> None:
     assert expected_answer("How do I turn on an additional Apache module?") == "procedure"
     assert expected_answer("Which command lists the loaded modules?") == "procedure"
     assert expected_answer("How did the soviets arise?") is None
+    assert expected_answer("How does the scheduler work?") is None  # an explanation, not a step
     french = analyzer_named("fr").expected_answer
     assert french("Comment activer un module supplémentaire d'Apache ?") == "procedure"
     assert french("Quelle commande liste les modules chargés ?") == "procedure"
     assert french("Comment la Commune a-t-elle échoué ?") is None
+    assert french("Comment votre système démarre-t-il ?") is None
     assert analyzer_named("de").expected_answer("Wie aktiviere ich ein Modul?") is None  # no German rules
     assert holds_answer_type("date", "For 76 days, between March 26 and May 30, the workers held Paris.")
     assert holds_answer_type("date", "It first appeared in 1992.")

@@ -95,3 +95,33 @@ def test_a_snippet_is_the_answer_sentence_with_a_little_around_it_and_its_code_a
     ]
     assert [p["text"] for run in view["whole"] for p in run["pieces"] if p["code"]] == ["apt-get update"]
     assert "".join(p["text"] for run in view["whole"] for p in run["pieces"]) == text
+
+
+def test_a_passage_starting_in_a_rows_trailing_separator_keeps_its_anchor() -> None:
+    """A row whose last cell is empty ends in " |"; a passage may start there (the reviewer's case)."""
+    from indexer.readers.model import TextBuilder
+
+    builder = TextBuilder()
+    builder.table([[("a cell", False), ("", False)]])
+    builder.paragraph("After.")
+    extracted = builder.result(None, "html", "test")
+    text = extracted.text
+    assert text == "a cell |\n\nAfter."
+    cut = text.index("|")
+    passages = [passage("t.html", 0, 0, cut, text), passage("t.html", 1, cut, len(text), text)]
+    blocks = document_blocks(text, extracted.marks, passages)
+    assert sorted(a for s in every_segment(blocks) for a in s["anchors"]) == ["p0", "p1"]
+    assert [len(row) for row in blocks[0]["rows"]] == [2]
+
+
+def test_a_cell_across_two_columns_keeps_the_next_cells_under_their_headers() -> None:
+    html = (
+        b"<main><table><tr><th colspan=2>A</th><th>B</th></tr>"
+        b"<tr><td>1</td><td>2</td><td>3</td></tr></table></main>"
+    )
+    extracted = read_bytes(html, "t.html")
+    blocks = document_blocks(
+        extracted.text, extracted.marks, [passage("t.html", 0, 0, len(extracted.text), extracted.text)]
+    )
+    rows = [[texts(c["segments"]) for c in row] for row in blocks[0]["rows"]]
+    assert rows == [["A", "", "B"], ["1", "2", "3"]]
