@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from evaluation.calibration import fit, signals, tolerated
+from evaluation.calibration import MARGIN, fit, signals, tolerated
 from evaluation.questions import load_lines, load_questions
 from evaluation.suite import QuestionSets, served_searcher
 from generation.torch_model import SentenceTransformerEmbedder
@@ -47,9 +47,10 @@ def test_the_threshold_flags_at_most_two_percent_of_each_corpus_and_most_unanswe
     # an oracle count: the same threshold applied by hand
     by_hand = sum(unanswerable_score(s, cal.weights) > cal.threshold for s in unanswered)
     assert cal.unanswered_flagged == by_hand >= 40
-    # the threshold is the highest of the corpora's tolerated scores, rounded up to the next hundredth
+    # the threshold is the highest of the corpora's tolerated scores plus the margin, rounded up to the
+    # next hundredth
     per_corpus = [tolerated([unanswerable_score(s, cal.weights) for s in g]) for g in answered.values()]
-    assert max(per_corpus) <= cal.threshold < max(per_corpus) + 0.011
+    assert max(per_corpus) + MARGIN <= cal.threshold < max(per_corpus) + MARGIN + 0.011
     # closer sentences and terms the corpus lacks push the fitted score the expected ways
     assert cal.weights[1] < 0 and cal.weights[5] > 0
     assert "UNANSWERABLE_WEIGHTS = (" in cal.render()
@@ -72,7 +73,7 @@ def test_the_shipped_weights_meet_the_essays_targets_on_its_tuning_questions(
 ) -> None:
     """UNANSWERABLE_WEIGHTS and the default threshold are `make calibrate`'s fit over four corpora (the
     essay, both handbooks, SciFact; only the essay is here): on the served essay they flag at most 2 % of
-    its 89 dev and tuning questions (1 of 89 when fitted) and at least 85 % of its tuning off-topic ones
+    its 89 dev and tuning questions (none when fitted) and at least 85 % of its tuning off-topic ones
     (67 of 76 when fitted). A change to the signals not followed by a new calibration fails here."""
     searcher, _ = served_searcher(cli_index[0], embedder)
     sets = QuestionSets(DEV_QUESTIONS.parent)

@@ -13,7 +13,7 @@ from generation import store
 from generation.analysis import ENGLISH, analyzer_named
 from generation.store import Generation
 from generation.torch_model import SentenceTransformerEmbedder
-from query.confidence import AnswerSignals, answer_signals, unanswerable_score
+from query.confidence import AnswerSignals, answer_signals, keyword_found, unanswerable_score
 from query.config import Ranking
 from query.highlight import Highlight
 from query.searcher import Hit, Searcher
@@ -170,15 +170,21 @@ def test_low_confidence_flags_off_topic_questions_only(
 def test_a_word_or_two_the_corpus_holds_is_a_close_answer_and_one_it_lacks_is_not(
     essay_generation: Generation, embedder: SentenceTransformerEmbedder
 ) -> None:
-    """A bare acronym the essay holds ("HCPSU") has low cosines (0.15 with the best passage), which the
-    cross-corpus calibration reads as unanswered; a look-up of words a passage holds is answered."""
+    """A bare acronym the essay holds ("HCPSU") has low cosines (0.15 with the best passage): the model
+    reads it as unanswered, but a look-up of words a passage holds is answered."""
     searcher = Searcher(essay_generation, embedder)
-    found = searcher.search("HCPSU", 5)
-    assert found.doubt > searcher.ranking.low_confidence_above  # the model alone would flag it
-    assert not found.low_confidence
-    assert not searcher.search("cogwheels", 5).low_confidence
-    assert not searcher.search("conveyor belts", 5).low_confidence
+    for words in ("HCPSU", "cogwheels", "conveyor belts"):
+        found = searcher.search(words, 5)
+        assert not found.low_confidence, words
+        # Even with the threshold below its score: the look-up, not the score, keeps it unflagged.
+        strict = replace(searcher.ranking, low_confidence_above=found.doubt - 0.01)
+        assert not searcher.search(words, 5, ranking=strict).low_confidence, words
     assert searcher.search("quantum chromodynamics", 5).low_confidence  # words the essay lacks
+    base = AnswerSignals(0.2, 0.1, 1.0, 0.0, False, False)
+    assert keyword_found({"hcpsu"}, base) and keyword_found({"conveyor", "belt"}, base)
+    assert not keyword_found({"conveyor", "belt", "lenin"}, base)  # three terms: a question
+    assert not keyword_found({"conveyor", "belt"}, replace(base, coverage=0.6))  # one of them missing
+    assert not keyword_found(set(), base)  # stop words only: nothing looked up
 
 
 def test_the_unanswerable_score_rises_with_unknown_terms_and_falls_with_closer_answers() -> None:
