@@ -104,6 +104,29 @@ def _span(value: str | None) -> int:
     return min(int(digits), MAX_COLSPAN) if digits.isdigit() and int(digits) > 0 else 1
 
 
+def _cell_text(cell: Any) -> str:
+    """A table cell's text on one line, its code marked (CODE_OPEN ... CODE_CLOSE)."""
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        child = node.child
+        while child is not None:
+            if child.tag == "-text":
+                out.append(plain(child.text_content or ""))
+            elif child.tag in CODE:
+                out.append(CODE_OPEN)
+                walk(child)
+                out.append(CODE_CLOSE)
+            elif not child.tag.startswith("-"):
+                out.append(" " if child.tag in BLOCKS else "")
+                walk(child)
+                out.append(" " if child.tag in BLOCKS else "")
+            child = child.next
+
+    walk(cell)
+    return " ".join("".join(out).split())
+
+
 def _table_rows(table: Any) -> list[TableRow] | None:
     """A table of data as rows of (cell text, is a header cell); None for a table used for layout."""
     if any(n.mem_id != table.mem_id for n in table.css(LAYOUT_CELL_CONTENT)):  # (css() finds the node too)
@@ -113,10 +136,10 @@ def _table_rows(table: Any) -> list[TableRow] | None:
         cells: list[tuple[str, bool]] = []
         for c in tr.iter():
             if c.tag in ("td", "th"):
-                cells.append((" ".join((c.text(separator=" ") or "").split()), c.tag == "th"))
+                cells.append((_cell_text(c), c.tag == "th"))
                 # A cell across columns: empty cells after it keep the next cells under their headers.
                 cells += [("", c.tag == "th")] * (_span(c.attributes.get("colspan")) - 1)
-        if any(len(text) > MAX_CELL_CHARS for text, _ in cells):
+        if any(len(plain(text)) > MAX_CELL_CHARS for text, _ in cells):
             return None
         rows.append(cells)
     return rows if any(rows) else None

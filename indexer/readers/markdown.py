@@ -84,7 +84,7 @@ def read(raw: bytes, name: str) -> Extracted:
                 if heading_level == 1 and title is None:
                     title = " ".join(plain(text).split())
             elif in_cell:
-                cells.append((" ".join(plain(text).split()), in_cell == "th"))
+                cells.append((" ".join(text.split()), in_cell == "th"))  # its code still marked
             else:
                 builder.paragraph(number + text)
                 number = ""

@@ -46,6 +46,11 @@ def _edges_trimmed(pieces: list[str], keep_indent: bool) -> list[str]:
     return pieces
 
 
+def _one_line(text: str) -> str:
+    """A cell's text on one line, without white space at its edges (around its code marks too)."""
+    return "".join(_edges_trimmed(_CONTROLS.split(" ".join(text.split())), keep_indent=False))
+
+
 @dataclass(frozen=True, slots=True)
 class Extracted:
     text: str  # what is indexed and shown; every offset points into it
@@ -94,11 +99,12 @@ class TextBuilder:
         first = len(self.marks)
         span_start = span_end = None
         for row in rows:
-            cells = [(" ".join(plain(t).split()), header) for t, header in row]
-            if not any(t for t, _ in cells):
+            # A cell's text may mark code (CODE_OPEN ... CODE_CLOSE); its offsets count what is written.
+            cells = [(_one_line(t), header) for t, header in row]
+            if not any(plain(t) for t, _ in cells):
                 continue
-            joined = " | ".join(t for t, _ in cells)
-            span = self._add(joined)
+            span = self._add(" | ".join(t for t, _ in cells))
+            joined = " | ".join(plain(t) for t, _ in cells)
             if span is None:
                 continue
             span_start = span[0] if span_start is None else span_start
@@ -107,9 +113,10 @@ class TextBuilder:
             # An empty first or last cell leaves its separator's space trimmed off the row's edge.
             at = span[0] - (len(joined) - len(joined.lstrip()))
             for t, header in cells:
-                first, last = (min(max(x, span[0]), span[1]) for x in (at, at + len(t)))
+                width = len(plain(t))
+                first, last = (min(max(x, span[0]), span[1]) for x in (at, at + width))
                 self.marks.append((first, last, "th" if header else "td"))
-                at += len(t) + 3
+                at += width + 3
         if span_start is not None and span_end is not None:
             self.marks.insert(first, (span_start, span_end, "table"))
 

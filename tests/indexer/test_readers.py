@@ -262,7 +262,7 @@ Done
 
 def test_html_code_keeps_its_lines_and_is_marked_apart_from_prose() -> None:
     extracted = read_bytes(CODE_PAGE, "apt.html")
-    assert marked(extracted, "code") == ["apt-get update", "apt upgrade"]
+    assert marked(extracted, "code") == ["apt-get update", "apt upgrade", "-y"]  # "-y": in a table cell
     # A code block keeps its line breaks and indentation; its blank line would end the paragraph.
     assert marked(extracted, "pre") == ["$ apt-get install foo\n    Reading package lists\nDone"]
     assert "Run apt-get update first, then apt upgrade." in extracted.text

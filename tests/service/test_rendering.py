@@ -58,7 +58,7 @@ def test_a_document_shows_its_headings_code_and_table_and_loses_no_word_or_ancho
     assert sorted(a for s in segments for a in s["anchors"]) == ["p0", "p1", "p2", "p3"]
     assert "".join(s["text"] for s in segments if s["mark"]) == passages[1].text.replace("\n\n", "")
     assert [s["text"] for s in segments if s["answer"]] == ["apt upgrade"]
-    assert [s["text"] for s in segments if s["code"]] == ["apt-get update", "apt upgrade"]
+    assert [s["text"] for s in segments if s["code"]] == ["apt-get update", "apt upgrade", "-y"]
 
 
 def test_page_markers_between_paragraphs_go_to_the_next_paragraph() -> None:
