@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from generation.paragraphs import split_paragraphs, trimmed
+
 Span = tuple[int, int]
 
 
@@ -59,7 +61,6 @@ class _Atom:
     is_sentence: bool = False  # a piece of a split paragraph (eligible for overlap)
 
 
-_PARA_BREAK = re.compile(r"\n(?:[ \t\f\v]*\n)+")
 _MD_HEADING = re.compile(r"#{1,6}[ \t]+(.+?)[ \t#]*")
 # "Figure 4.5.", "Example 7.1", "Tableau 2": one or two words, then a number.
 _CAPTION_LABEL = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)? [\dIVX]+(?:[.-]\d+)*\.?:?")
@@ -125,25 +126,6 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 _MAX_WORD_CHARS = 100  # WordPiece maps longer words to one [UNK]; we cut them so no text hides in one token
-
-
-def split_paragraphs(text: str) -> list[Span]:
-    """Blank-line separated blocks, trimmed of surrounding whitespace."""
-    spans: list[Span] = []
-    pos = 0
-    for m in _PARA_BREAK.finditer(text):
-        spans.extend(_trimmed(text, pos, m.start()))
-        pos = m.end()
-    spans.extend(_trimmed(text, pos, len(text)))
-    return spans
-
-
-def _trimmed(text: str, start: int, end: int) -> list[Span]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return [(start, end)] if start < end else []
 
 
 def heading_of(block: str, markdown: bool) -> str | None:
@@ -223,9 +205,9 @@ def sentence_spans(text: str, start: int, end: int) -> list[Span]:
             word = _WORD_BEFORE.search(text, s, m.start())
             if word and (word.group(1).lower() in _ABBREVIATIONS or len(word.group(1)) == 1):
                 continue
-        spans.extend(_trimmed(text, s, m.end()))
+        spans.extend(trimmed(text, s, m.end()))
         s = nxt
-    spans.extend(_trimmed(text, s, end))
+    spans.extend(trimmed(text, s, end))
     return spans
 
 

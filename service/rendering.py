@@ -11,12 +11,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from generation.paragraphs import split_paragraphs
 from generation.records import Mark, Span, StoredPassage
 
 SNIPPET_BEFORE = 120  # characters of context shown before the answer sentence in a result's snippet
 SNIPPET_AFTER = 160  # ... and after it; the whole passage is one click away (<details>)
-# Paragraphs are separated by a blank line (the chunker's paragraph break, indexer/chunking.py).
-_PARAGRAPH_BREAK = re.compile(r"\n(?:[ \t\f\v]*\n)+")
 
 
 def passage_anchor(passage_id: str) -> str:
@@ -25,8 +24,7 @@ def passage_anchor(passage_id: str) -> str:
 
 def _inside(spans: Sequence[Span], at: int) -> bool:
     """Whether `at` is inside one of these spans (sorted by start, not overlapping)."""
-    i = bisect.bisect_right(spans, at, key=lambda span: span[0]) - 1
-    return i >= 0 and spans[i][0] <= at < spans[i][1]
+    return _span_of(spans, at) is not None
 
 
 def _runs(
@@ -70,22 +68,6 @@ def passage_view(text: str, answer: Span, code: Sequence[Span]) -> dict[str, Any
         "trail": bool(text[end:].strip()),
         "whole": _runs(text, 0, len(text), answer, code, flat=False),
     }
-
-
-def _paragraphs(text: str) -> list[Span]:
-    """The blank-line separated paragraphs, without the white space around them."""
-    spans: list[Span] = []
-    pos = 0
-    for m in [*_PARAGRAPH_BREAK.finditer(text), None]:
-        a, b = pos, (m.start() if m else len(text))
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if a < b:
-            spans.append((a, b))
-        pos = m.end() if m else len(text)
-    return spans
 
 
 def _kinds(marks: Iterable[Mark], *kinds: str) -> list[Span]:
@@ -158,7 +140,7 @@ def document_blocks(
     """The document as blocks to show: {"kind": "p" | "heading" | "pre", "segments"} or {"kind": "table",
     "rows": [[{"header", "segments"}]]}; segments cut at passage starts (anchors), page starts, the
     selected passage (marked) and the answer sentence inside it (offsets in the passage), and code."""
-    paragraphs = _paragraphs(text)
+    paragraphs = split_paragraphs(text)
     layout = _Layout.of(paragraphs, marks)
     spans = _selection(passages, selected, answer)
     anchors: dict[int, list[str]] = {}
