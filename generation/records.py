@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import mmap
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, overload
@@ -21,6 +21,13 @@ Span = tuple[int, int]
 # table), "th" and "td" (a cell). Offsets point into the document's text.
 Mark = tuple[int, int, str]
 MARK_KINDS = frozenset(["heading", "pre", "code", "table", "row", "th", "td"])
+
+
+def sorted_marks(marks: Iterable[Mark]) -> tuple[Mark, ...]:
+    """Marks in the order they are stored: by start, the longer first (a table before its first row)."""
+    return tuple(sorted(marks, key=lambda m: (m[0], -m[1])))
+
+
 R = TypeVar("R", "StoredPassage", "StoredDocument")
 
 

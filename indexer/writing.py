@@ -4,6 +4,7 @@ records, the vector and lexical indexes, the manifest, written through generatio
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,7 +16,15 @@ import numpy as np
 from generation import store
 from generation.analysis import CorpusLanguages, analyzer_named
 from generation.lexical import LEXICAL_DIR, PARAMETERS, LexicalIndex
-from generation.records import FootnoteLink, Mark, Span, StoredDocument, StoredPassage, as_record
+from generation.records import (
+    FootnoteLink,
+    Mark,
+    Span,
+    StoredDocument,
+    StoredPassage,
+    as_record,
+    sorted_marks,
+)
 from generation.vector_index import VectorIndex
 from indexer.chunking import ChunkParams, Passage, heading_spans
 from indexer.documents import Document
@@ -37,12 +46,16 @@ def page_span(page_starts: Sequence[int], start: int, end: int) -> tuple[int, in
     )
 
 
-def code_spans(marks: Sequence[Mark], start: int, end: int) -> tuple[Span, ...]:
-    """The code in text[start:end], as offsets inside it (marks' code and code blocks, clipped)."""
+CODE_KINDS = ("code", "pre")
+
+
+def code_spans(code: Sequence[Span], start: int, end: int) -> tuple[Span, ...]:
+    """The code in text[start:end], as offsets inside it, clipped; `code`: the document's code and code
+    blocks, sorted and not overlapping (so their ends are sorted too: a bisect finds the first)."""
+    first = bisect.bisect_right(code, start, key=lambda span: span[1])
     return tuple(
         (max(s, start) - start, min(e, end) - start)
-        for s, e, kind in marks
-        if kind in ("code", "pre") and s < end and e > start
+        for s, e in itertools.takewhile(lambda c: c[0] < end, code[first:])
     )
 
 
@@ -50,11 +63,11 @@ def document_marks(d: Document) -> tuple[Mark, ...]:
     """What the document page shows apart: the reader's code and tables, and the headings the chunker
     uses (the reader's, or those recognised in plain text)."""
     headings = [(s, e, "heading") for s, e in heading_spans(d.text, d.headings)]
-    return tuple(sorted([*d.marks, *headings], key=lambda m: (m[0], -m[1])))
+    return sorted_marks([*d.marks, *headings])
 
 
 def stored_passage(
-    p: Passage, sentence_row: int, page_starts: Sequence[int] = (), marks: Sequence[Mark] = ()
+    p: Passage, sentence_row: int, page_starts: Sequence[int] = (), code: Sequence[Span] = ()
 ) -> StoredPassage:
     return StoredPassage(
         passage_id=p.passage_id,
@@ -70,18 +83,19 @@ def stored_passage(
         footnotes=tuple(FootnoteLink(label, pid) for label, pid in p.footnotes),
         pages=page_span(page_starts, p.start, p.end),
         labels=p.labels,
-        code=code_spans(marks, p.start, p.end),
+        code=code_spans(code, p.start, p.end),
     )
 
 
 def passage_records(documents: Sequence[Document], passages: Sequence[Passage]) -> list[StoredPassage]:
     """Each passage with its provenance and the row of its first sentence vector."""
-    by_id = {d.doc_id: d for d in documents}
+    pages = {d.doc_id: d.page_starts for d in documents}
+    # Once per document, not per passage: a manual holds thousands of marks.
+    code = {d.doc_id: sorted((s, e) for s, e, kind in d.marks if kind in CODE_KINDS) for d in documents}
     records: list[StoredPassage] = []
     sentence_row = 0
     for p in passages:
-        d = by_id[p.doc_id]
-        records.append(stored_passage(p, sentence_row, d.page_starts, d.marks))
+        records.append(stored_passage(p, sentence_row, pages[p.doc_id], code[p.doc_id]))
         sentence_row += len(p.sentences)
     return records
 

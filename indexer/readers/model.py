@@ -7,7 +7,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from generation.records import Mark
+from generation.records import Mark, sorted_marks
 
 _BLANK_LINES = re.compile(r"\n[ \t\f\v]*\n[\s]*")  # as the chunker's paragraph break: \f and \v too
 _SPACES = re.compile(r"[ \t\u00a0]+")
@@ -139,8 +139,10 @@ class TextBuilder:
             elif piece == CODE_OPEN:
                 opened.append(at)
             elif piece == CODE_CLOSE:
-                if opened and (begin := opened.pop()) is not None and not opened:  # code in code: the outer
-                    code.append((begin, at))
+                if opened:
+                    begin = opened.pop()
+                    if not opened:  # code inside code: the outer one is marked
+                        code.append((begin, at))
             elif piece:
                 written.append(piece)
                 at += len(piece)
@@ -173,5 +175,5 @@ class TextBuilder:
             reader,
             headings=tuple(self.headings),
             page_starts=tuple(self.page_starts),
-            marks=tuple(sorted(self.marks, key=lambda m: (m[0], -m[1]))),
+            marks=sorted_marks(self.marks),
         )
