@@ -1,5 +1,5 @@
 """Owns text analysis, the one place for language rules: the Analyzer interface (terms for BM25 and the
-highlight; a question's names, numbers and the kind of answer it asks for), an analyzer per language
+highlight; the kind of answer a question asks for), an analyzer per language
 (Unicode words, that language's stop words and Snowball stemmer) with English's own question rules, and the
 corpus's languages, saved in each generation's manifest so that queries are analysed as passages were."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, Protocol
@@ -27,14 +27,6 @@ class Analyzer(Protocol):
 
     def terms(self, text: str) -> list[str]:
         """The text's index terms, in order (duplicates kept): what BM25 indexes and queries."""
-        ...
-
-    def names(self, question: str) -> list[str]:
-        """Terms of the question's names and numbers."""
-        ...
-
-    def known_name(self, term: str, idf: Callable[[str], float]) -> bool:
-        """Whether the corpus holds the name (or one it is formed from); `idf` is 0 for unknown terms."""
         ...
 
     def expected_answer(self, question: str) -> AnswerKind | None:
@@ -94,7 +86,6 @@ _HYPHENATION = re.compile(r"(?<=[^\W\d_])- (?=[^\W\dA-Z_])")
 _DIGIT_LETTER = re.compile(r"(?<=\d)(?=[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ])")
 # A word of any script: letters and digits, joined by inner hyphens ("re-established", "apt-get").
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
-_NUMBER_TERM = re.compile(r"\d+")
 
 
 @cache
@@ -125,8 +116,7 @@ def supported(language: str) -> bool:
 @dataclass(frozen=True, slots=True)
 class LanguageAnalyzer:
     """Unicode words (accents kept), lower-cased; the language's stop words dropped and its Snowball
-    stemmer applied. Questions get the general signals only: numbers as names, an exact match as known,
-    no question forms (those rules are English's, below)."""
+    stemmer applied. No question forms: those are a language's own (English's and French's, below)."""
 
     language: str = PLAIN
 
@@ -151,12 +141,6 @@ class LanguageAnalyzer:
         stemmer = _stemmer(self.language)
         return list(stemmer.stemWords(words)) if stemmer is not None else words
 
-    def names(self, question: str) -> list[str]:
-        return [t for t in self.terms(question) if _NUMBER_TERM.fullmatch(t)]
-
-    def known_name(self, term: str, idf: Callable[[str], float]) -> bool:
-        return idf(term) > 0
-
     def expected_answer(self, question: str) -> AnswerKind | None:
         return None
 
@@ -167,7 +151,6 @@ class LanguageAnalyzer:
 # --- English: its question forms, its names, its possessive ---------------------------------------------
 
 _POSSESSIVE = re.compile(r"'s\b")
-_WORD_OR_NUMBER = re.compile(r"[A-Za-z][\w'’-]*|\d+")
 _ASKS_DATE = re.compile(r"^\W*(when|(in |on )?(what|which) (year|date|month|century|decade))\b", re.I)
 _ASKS_DURATION = re.compile(r"\bhow long\b", re.I)
 # "How do I enable ...", "how can I check ...", "which command ...": the answer is a step to take.
@@ -196,25 +179,12 @@ _NUMBER = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class EnglishAnalyzer(LanguageAnalyzer):
-    """English: the possessive dropped; capitalised names; "when", "how long", "how many" questions."""
+    """English: the possessive dropped; "when", "how long", "how many", "how do I" questions."""
 
     language: str = "en"
 
     def _normalised(self, text: str) -> str:
         return _POSSESSIVE.sub("", LanguageAnalyzer._normalised(self, text))
-
-    def names(self, question: str) -> list[str]:
-        """Capitalised words after the first, and numbers. Of a hyphenated word only the capitalised parts
-        are names ("Soviet-era": Soviet; "Franco-Prussian": both)."""
-        words = _WORD_OR_NUMBER.findall(question)
-        names = [w for i, w in enumerate(words) if w[0].isdigit() or (i and w[0].isupper())]
-        parts = [p for w in names for p in re.split(r"[-‐‑]", w) if p and (p[0].isdigit() or p[0].isupper())]
-        return [t for p in parts for t in self.terms(p)]
-
-    def known_name(self, term: str, idf: Callable[[str], float]) -> bool:
-        """The corpus has the name, or a name it is formed from: "prussian" from "prussia", "leninist" from
-        "lenin" (a known term of at least five letters that the name starts with)."""
-        return idf(term) > 0 or any(idf(term[:n]) > 0 for n in range(5, len(term)))
 
     def expected_answer(self, question: str) -> AnswerKind | None:
         """ "date" (when), "duration" (how long), "number" (how many), "procedure" (how do I, which

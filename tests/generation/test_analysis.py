@@ -10,8 +10,6 @@ from generation.analysis import ENGLISH, UnknownAnalyzerError, analyzer_named
 tokenize = ENGLISH.terms
 expected_answer = ENGLISH.expected_answer
 holds_answer_type = ENGLISH.holds_answer
-names_and_numbers = ENGLISH.names
-known_name = ENGLISH.known_name
 
 
 @pytest.mark.parametrize(
@@ -68,22 +66,6 @@ def test_the_form_of_a_question_says_which_answers_it_wants() -> None:
     assert holds_answer_type(None, "Any sentence at all.")
 
 
-def test_names_and_numbers_are_the_capitalised_words_after_the_first_and_the_digits() -> None:
-    assert names_and_numbers("When did Fidel Castro take power in 1959?") == ["fidel", "castro", "1959"]
-    assert names_and_numbers("What did the K. Venu group argue?") == ["k", "venu"]
-    assert names_and_numbers("who wrote it") == []
-    assert names_and_numbers("What did the Soviet-era state do?") == ["soviet"]
-    assert names_and_numbers("What ended the Franco-Prussian war?") == ["franco", "prussian"]
-
-
-def test_a_name_formed_from_a_known_name_is_known() -> None:
-    vocabulary = {"prussia": 2.0, "lenin": 1.0, "marx": 1.5}
-    idf = lambda term: vocabulary.get(term, 0.0)  # noqa: E731
-    assert known_name("prussia", idf) and known_name("prussian", idf) and known_name("leninist", idf)
-    assert not known_name("kropotkin", idf)
-    assert not known_name("marxist", idf), "four letters are too few to tell a name from a word"
-
-
 def test_a_generation_names_its_analyzer() -> None:
     assert analyzer_named("english") is ENGLISH
     assert analyzer_named(None) is ENGLISH, "generations from before the field were analysed in English"
@@ -107,9 +89,6 @@ def test_other_languages_get_the_general_signals_never_the_english_rules() -> No
     french = analyzer_named("fr")
     assert french.expected_answer("Combien de temps a duré la Commune ?") is None
     assert french.expected_answer("How long did the Commune last?") is None, "English forms are English's"
-    assert french.names("Quand Louise Michel est-elle née, en 1830 ?") == ["1830"]
-    idf = {"prussia": 1.0}.get
-    assert not french.known_name("prussian", lambda t: idf(t, 0.0))
     assert french.holds_answer(None, "Any sentence.")
 
 
