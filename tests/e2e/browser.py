@@ -25,13 +25,14 @@ def launch(playwright: Any) -> Any:
 
 
 @contextmanager
-def browser_page(java_script: bool = True) -> Iterator[Any]:
-    """A fresh page in its own headless Chromium, closed afterwards."""
+def browser_page(java_script: bool = True, bypass_csp: bool = False) -> Iterator[Any]:
+    """A fresh page in its own headless Chromium, closed afterwards (`bypass_csp`: for injecting a
+    test's own script, such as axe-core; the pages under test are unchanged)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = launch(p)
         try:
-            yield browser.new_context(java_script_enabled=java_script).new_page()
+            yield browser.new_context(java_script_enabled=java_script, bypass_csp=bypass_csp).new_page()
         finally:
             browser.close()

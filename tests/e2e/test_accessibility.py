@@ -14,7 +14,7 @@ from service.app import create_app
 from service.harness import live_server
 from service.settings import Settings
 from tests.corpus import REPO, SEEDS, copy_seeds, index
-from tests.e2e.browser import browser_page, launch
+from tests.e2e.browser import browser_page
 from tests.fakes import FakeEmbedder
 
 pytestmark = pytest.mark.browser
@@ -49,14 +49,8 @@ def axe_page() -> Iterator[Any]:
     test are unchanged, and every other browser test runs with the CSP enforced."""
     if not AXE.is_file():
         pytest.skip(f"axe-core is not installed at {AXE}: `make test` installs it from the npm registry")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
-        try:
-            yield browser.new_context(bypass_csp=True).new_page()
-        finally:
-            browser.close()
+    with browser_page(bypass_csp=True) as page:
+        yield page
 
 
 def open_in_context(page: Any, base: str) -> None:

@@ -14,7 +14,6 @@ from service.app import create_app
 from service.harness import live_server
 from service.settings import Settings
 from tests.corpus import copy_seeds, index
-from tests.e2e.browser import browser_page
 from tests.fakes import FakeEmbedder
 
 pytestmark = pytest.mark.browser
@@ -32,12 +31,6 @@ def base(tmp_path_factory: pytest.TempPathFactory, fake: FakeEmbedder) -> Iterat
     index(settings, fake)
     with live_server(create_app(settings, fake)) as url:
         yield url
-
-
-@pytest.fixture()
-def page(base: str) -> Iterator[Any]:
-    with browser_page(java_script=False) as pg:
-        yield pg
 
 
 def test_the_start_page_lists_documents_and_examples(page: Any, base: str) -> None:

@@ -15,7 +15,6 @@ from service.app import create_app
 from service.harness import live_server
 from service.settings import Settings
 from tests.corpus import index
-from tests.e2e.browser import browser_page
 from tests.fakes import FakeEmbedder
 
 MANUAL = Path("/usr/share/gtk-doc/html/libtasn1/libtasn1-libtasn1.html")
@@ -35,12 +34,6 @@ def base(tmp_path_factory: pytest.TempPathFactory, fake: FakeEmbedder) -> Iterat
     index(settings, fake)
     with live_server(create_app(settings, fake)) as url:
         yield url
-
-
-@pytest.fixture()
-def page(base: str) -> Iterator[Any]:
-    with browser_page(java_script=False) as pg:
-        yield pg
 
 
 def monospace(locator: Any) -> bool:

@@ -239,18 +239,26 @@ def test_large_corpus_index_is_approximate_but_doc_filter_stays_exact() -> None:
     np.testing.assert_array_equal(ids, np.argsort(-brute, axis=1, kind="stable")[:, :5] + rows[0])
 
 
+def _one_document(tmp_path: Path, fake: FakeEmbedder, name: str, text: str) -> Generation:
+    """A corpus of one document, built with the fake embedder (passages of up to 200 tokens)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / name).write_text(text)
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", query_encoder="torch")
+    index(settings, fake, passage_tokens=200)
+    return store.open_current(settings.index_dir)
+
+
 def test_a_heading_or_label_is_never_the_highlight_while_the_passage_has_another_sentence(
     tmp_path: Path, fake: FakeEmbedder
 ) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "guide.md").write_text(
+    gen = _one_document(
+        tmp_path,
+        fake,
+        "guide.md",
         "# Installing the package\n\nRun the installer from a terminal. Then restart the machine.\n\n"
-        "Figure 4.5.\n\n→ https://example.org/installing-the-package\n"
+        "Figure 4.5.\n\n→ https://example.org/installing-the-package\n",
     )
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", query_encoder="torch")
-    index(settings, fake, passage_tokens=200)
-    gen = store.open_current(settings.index_dir)
     hit = Searcher(gen, fake).search("Installing the package", 1).hits[0]
     assert hit.passage.text.startswith("Installing the package")
     labels = [
@@ -290,16 +298,14 @@ def test_a_question_in_a_language_the_model_did_not_learn_leans_on_bm25(tmp_path
 def test_asked_how_to_do_something_the_highlight_is_the_sentence_with_the_command(
     tmp_path: Path, fake: FakeEmbedder
 ) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "modules.md").write_text(
+    gen = _one_document(
+        tmp_path,
+        fake,
+        "modules.md",
         "# Apache modules\n\nApache is a modular server and loads its modules at start. "
         "Enabling a module is a matter of running `a2enmod` with its name. "
-        "Modules extend the server in many ways.\n"
+        "Modules extend the server in many ways.\n",
     )
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", query_encoder="torch")
-    index(settings, fake, passage_tokens=200)
-    gen = store.open_current(settings.index_dir)
     searcher = Searcher(gen, fake)
     question = "How do I turn on an Apache module?"
 
