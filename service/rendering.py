@@ -116,11 +116,8 @@ def _carried(segments: list[dict[str, Any]], keep: Sequence[Span]) -> list[dict[
     return out
 
 
-def _selection(
-    passages: Sequence[StoredPassage], selected: str | None, answer: Span | None
-) -> dict[str, Span | None]:
+def _selection(chosen: StoredPassage | None, answer: Span | None) -> dict[str, Span | None]:
     """The selected passage's span and the answer sentence's (given inside the passage) in the document."""
-    chosen = next((p for p in passages if passage_anchor(p.passage_id) == selected), None)
     if chosen is None:
         return {"selected": None, "answer": None}
     inner = None
@@ -133,7 +130,7 @@ def document_blocks(
     text: str,
     marks: Sequence[Mark],
     passages: Sequence[StoredPassage],
-    selected: str | None = None,
+    selected: StoredPassage | None = None,
     page_starts: Sequence[int] = (),
     answer: Span | None = None,
 ) -> list[dict[str, Any]]:
@@ -142,7 +139,7 @@ def document_blocks(
     selected passage (marked) and the answer sentence inside it (offsets in the passage), and code."""
     paragraphs = split_paragraphs(text)
     layout = _Layout.of(paragraphs, marks)
-    spans = _selection(passages, selected, answer)
+    spans = _selection(selected, answer)
     anchors: dict[int, list[str]] = {}
     for p in passages:
         anchors.setdefault(p.start, []).append(passage_anchor(p.passage_id))

@@ -208,9 +208,7 @@ def document(
     chosen = next((x for x in passages if passage_anchor(x.passage_id) == selected), None)
     context = {
         "doc": doc,
-        "blocks": document_blocks(
-            doc.text, doc.marks, passages, selected, doc.page_starts, _answer_offsets(a)
-        ),
+        "blocks": document_blocks(doc.text, doc.marks, passages, chosen, doc.page_starts, _answer_offsets(a)),
         "q": q or "",
         "back_url": "/?" + urlencode({"q": q}) if q else None,
         "selected": chosen,

@@ -41,7 +41,7 @@ def test_a_document_shows_its_headings_code_and_table_and_loses_no_word_or_ancho
         for n, (s, e) in enumerate(itertools.pairwise([*starts, len(text)]))
     ]
     answer = text.index("apt upgrade") - starts[1]
-    blocks = document_blocks(text, marks, passages, "p1", (), (answer, answer + len("apt upgrade")))
+    blocks = document_blocks(text, marks, passages, passages[1], (), (answer, answer + len("apt upgrade")))
     assert [b["kind"] for b in blocks] == ["heading", "p", "pre", "p", "table", "p", "p"]
     table = blocks[4]["rows"]
     assert [[(c["header"], texts(c["segments"])) for c in row] for row in table] == [
