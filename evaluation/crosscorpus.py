@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -46,11 +45,10 @@ def answerable(searcher: Searcher, path: Path) -> list[str]:
 
 def scifact_claims(source: Path) -> dict[str, list[str]]:
     """SciFact's judged test claims split once at random into tuning and test halves."""
-    with (source / "qrels" / "test.tsv").open(encoding="utf-8") as fh:
-        judged = {line.split()[0] for line in list(fh)[1:] if line.strip()}
-    with (source / "queries.jsonl").open(encoding="utf-8") as fh:
-        rows = [json.loads(line) for line in fh if line.strip()]
-    claims = sorted((str(r["_id"]), r["text"]) for r in rows if str(r["_id"]) in judged)
+    from evaluation.suite import scifact_judgments
+
+    queries, qrels = scifact_judgments(source)
+    claims = sorted((qid, text) for qid, text in queries.items() if qid in qrels)
     random.Random(SCIFACT_SEED).shuffle(claims)
     half = len(claims) // 2
     return {"tuning": [t for _, t in claims[:half]], "test": [t for _, t in claims[half:]]}

@@ -103,22 +103,30 @@ def prepare_scifact(source: Path, corpus_dir: Path) -> None:
     marker.write_text("ok")
 
 
-def scifact_table(
-    searcher: Searcher, source: Path, configs: list[Config]
-) -> list[tuple[str, dict[str, float], float]]:
-    """Rank all abstracts for each test claim: a document scores as its best passage (top 100 passages)."""
+def scifact_judgments(source: Path) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
+    """SciFact's claims by id, and its test judgments: claim id -> relevant abstract id -> grade."""
     queries = {}
     with (source / "queries.jsonl").open(encoding="utf-8") as fh:
         for line in fh:
-            row = json.loads(line)
-            queries[str(row["_id"])] = row["text"]
+            if line.strip():
+                row = json.loads(line)
+                queries[str(row["_id"])] = row["text"]
     qrels: dict[str, dict[str, int]] = {}
     with (source / "qrels" / "test.tsv").open(encoding="utf-8") as fh:
         next(fh)
         for line in fh:
-            qid, did, score = line.split()
-            if int(score) > 0:
-                qrels.setdefault(qid, {})[did] = int(score)
+            if line.strip():
+                qid, did, score = line.split()
+                if int(score) > 0:
+                    qrels.setdefault(qid, {})[did] = int(score)
+    return queries, qrels
+
+
+def scifact_table(
+    searcher: Searcher, source: Path, configs: list[Config]
+) -> list[tuple[str, dict[str, float], float]]:
+    """Rank all abstracts for each test claim: a document scores as its best passage (top 100 passages)."""
+    queries, qrels = scifact_judgments(source)
     rows = []
     for config in configs:
         ranked: dict[str, list[str]] = {}
