@@ -30,7 +30,7 @@ UNSHOWABLE = "\ufffe\uffff\ufffd"
 class Library:
     name: str
     source: Path  # the folder Debian installs
-    pattern: str  # which of its files are the library
+    pattern: str | tuple[str, ...]  # which of its files are the library: glob(s) relative to `source`
     questions: str  # prefix of its question files in eval/questions (-tuning.jsonl, -test.jsonl, ...)
 
 
@@ -46,6 +46,21 @@ LIBRARIES = (
         Path("/usr/share/doc/debian-handbook/html/fr-FR"),
         "*.html",
         "handbook-fr",
+    ),
+    Library(
+        # The guides and the language reference (2,741 passages), not the library and C API references or
+        # What's New: the whole documentation is over 16,000 passages, too long to build for an evaluation.
+        "Python 3.11 documentation, tutorial/howto/faq/using/reference/glossary (HTML)",
+        Path("/usr/share/doc/python3.11/html"),
+        (
+            "tutorial/*.html",
+            "howto/*.html",
+            "faq/*.html",
+            "using/*.html",
+            "reference/*.html",
+            "glossary.html",
+        ),
+        "python-docs",
     ),
 )
 
@@ -110,6 +125,14 @@ def flagged(searcher: Searcher, questions: list[str]) -> tuple[int, int]:
     return sum(searcher.search(q, 5).low_confidence for q in questions), len(questions)
 
 
+def library_files(library: Library) -> list[Path]:
+    """The library's files (every glob's, once each, sorted); copied keeping their path under `source`,
+    as several folders have a file of the same name (index.html)."""
+    patterns = (library.pattern,) if isinstance(library.pattern, str) else library.pattern
+    found = {path for pattern in patterns for path in library.source.glob(pattern) if path.is_file()}
+    return sorted(found)
+
+
 def library_searcher(
     library: Library,
     settings: EvalSettings,
@@ -122,8 +145,10 @@ def library_searcher(
     corpus = work_dir / f"{slug}-corpus"
     if not corpus.is_dir():
         corpus.mkdir(parents=True)
-        for path in sorted(library.source.glob(library.pattern)):
-            shutil.copy(path, corpus / path.name)
+        for path in library_files(library):
+            target = corpus / path.relative_to(library.source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
     own = settings.replace(corpus_dir=corpus, index_dir=work_dir / f"{slug}-index")
     build(own, lambda: embedder, info=embedder.info, progress=False)
     return served(own, embedder)[0]
