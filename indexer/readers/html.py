@@ -1,7 +1,8 @@
 """Owns reading HTML (selectolax, MIT: chosen over trafilatura by measurement, docs/benchmarks.md): the
-main content only (<main>, else <article>, else <body>, without navigation, the page's header and footer,
+main content only (<main>, else <article>, else <body>, without navigation, the page's header, footer and
 asides, forms, scripts and styles, nor blocks whose class or id says they are menus, sidebars, banners,
-cookie notices or share buttons), h1-h6 as headings, block elements as paragraphs, <title> as the title."""
+cookie notices or share buttons, nor headings' permalink marks), h1-h6 as headings, block elements as
+paragraphs, <title> as the title (less a site name after the page's own h1)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,15 @@ from typing import Any
 
 from indexer.readers.model import CODE_CLOSE, CODE_OPEN, Extracted, ReaderError, TableRow, TextBuilder, plain
 
-BOILERPLATE = "nav, aside, form, script, style, noscript, template, iframe, svg, button, menu"
-# A header or footer inside the article or main content is the article's own (its title, its byline).
-PAGE_FURNITURE = "header, footer"
+BOILERPLATE = "nav, form, script, style, noscript, template, iframe, svg, button, menu"
+# A header, footer or aside inside the article or main content is the article's own (its title, its
+# byline, its footnotes and note boxes: Sphinx writes footnotes as <aside>); the page's own are furniture.
+PAGE_FURNITURE = "header, footer, aside"
 CONTENT = frozenset(["main", "article"])
+# A heading's link to itself, shown as a mark (Sphinx and MkDocs "¶", "§", "#"): not the heading's words.
+PERMALINK_MARKS = frozenset(["¶", "§", "#", "🔗"])
+# What separates a page's own title from the site's name in <title> ("Logging HOWTO — Python 3.11 ...").
+TITLE_SEPARATORS = frozenset("—–|-·:»")
 # Class or id words of blocks that are site furniture, not content. Header and footer names count only
 # for the page's own ("site-header", "footer"), not an article's ("entry-header" holds its title).
 _FURNITURE = (
@@ -193,7 +199,7 @@ def write_blocks(root: Any, builder: TextBuilder) -> None:
 def _inside_content(node: Any) -> bool:
     parent = node.parent
     while parent is not None:
-        if parent.tag in CONTENT:
+        if parent.tag in CONTENT or parent.attributes.get("role") == "main":
             return True
         parent = parent.parent
     return False
@@ -206,13 +212,16 @@ def _holds_content(node: Any) -> bool:
 def main_content(tree: Any) -> Any:
     for node in tree.css(BOILERPLATE + ", " + ROLES):
         node.decompose()
+    for node in tree.css('a[href^="#"]'):
+        if (node.text() or "").strip() in PERMALINK_MARKS:
+            node.decompose()
     for node in tree.css(PAGE_FURNITURE):
         if not _inside_content(node) and not _holds_content(node):
             node.decompose()
     for node in tree.css("ul, ol, div, p, table"):
         if _is_page_steps(node):
             node.decompose()
-    for node in tree.css("div, section, ul, ol, table"):
+    for node in tree.css("div, section, aside, ul, ol, table"):
         names = f"{node.attributes.get('class') or ''} {node.attributes.get('id') or ''}"
         furniture = FURNITURE_NAME if _inside_content(node) else PAGE_FURNITURE_NAME
         if furniture.search(names) and not _holds_content(node) and not _is_prose(node):
@@ -237,7 +246,17 @@ def read(raw: bytes, name: str) -> Extracted:
     write_blocks(root, builder)
     if not builder.text.strip():
         raise ReaderError("has no main content (no text outside navigation, headers and footers)")
-    if title is None:
-        h1 = tree.css_first("h1")
-        title = " ".join(h1.text().split()) if h1 is not None and h1.text().strip() else None
-    return builder.result(title, "html", _version())
+    h1 = tree.css_first("h1")
+    h1_text = " ".join(plain(h1.text() if h1 else "").split())
+    return builder.result(page_title(title, h1_text), "html", _version())
+
+
+def page_title(title: str | None, h1: str) -> str | None:
+    """The <title>, less a site's name after the page's own h1 ("Logging HOWTO — Python 3.11.2
+    documentation" is "Logging HOWTO"); the h1 when there is no <title>."""
+    if not title:
+        return h1 or None
+    if not h1 or not title.casefold().startswith(h1.casefold()):
+        return title
+    after = title[len(h1) : len(h1) + 3]  # " — " (a separator between spaces, not "Foo-bar")
+    return h1 if len(after) == 3 and after[0] == after[2] == " " and after[1] in TITLE_SEPARATORS else title

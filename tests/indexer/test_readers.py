@@ -203,7 +203,38 @@ def test_html_without_semantic_tags_drops_blocks_named_as_site_furniture() -> No
     extracted = read_bytes(BLOG, "post.html")
     assert extracted.text == "The Soviets in 1917\n\nThe soviets were councils of workers."
     assert extracted.headings == (0,)
-    assert extracted.title == "The Soviets in 1917 - A Blog"
+    assert extracted.title == "The Soviets in 1917"  # the <title> less the blog's name
+
+
+SPHINX = """<html><head><title>Logging HOWTO — Python 3.11.2 documentation</title></head><body>
+<div class="sphinxsidebar" role="navigation"><h3>Table of Contents</h3><ul><li>Basic</li></ul></div>
+<aside class="site-promo">Try our cloud</aside>
+<div class="body" role="main"><section id="logging-howto">
+<h1>Logging HOWTO<a class="headerlink" href="#logging-howto" title="Permalink">¶</a></h1>
+<aside class="topic"><p class="topic-title">Abstract</p><p>Logging tracks events.</p></aside>
+<p>Call basicConfig first<a class="footnote-reference" href="#f1">[1]</a>.</p>
+<aside class="footnote brackets" id="f1"><span class="label">1</span><p>Or not at all.</p></aside>
+<aside class="sidebar">Related: <a href="a">a</a> <a href="b">b</a></aside>
+</section></div></body></html>""".encode()
+
+
+def test_sphinx_footnotes_and_note_boxes_stay_and_permalink_marks_and_the_sites_name_go() -> None:
+    extracted = read_bytes(SPHINX, "logging.html")
+    assert extracted.text == (
+        "Logging HOWTO\n\nAbstract\n\nLogging tracks events.\n\nCall basicConfig first[1].\n\n1\n\n"
+        "Or not at all."
+    )
+    assert extracted.title == "Logging HOWTO"
+
+
+def test_a_title_keeps_what_is_not_a_site_name_after_the_h1() -> None:
+    from indexer.readers.html import page_title
+
+    assert page_title("Quotas - the basics", "Quotas") == "Quotas"
+    assert page_title("Quotas-the basics", "Quotas") == "Quotas-the basics"  # one hyphenated title
+    assert page_title("Quotas and limits", "Quotas") == "Quotas and limits"
+    assert page_title(None, "Quotas") == "Quotas"
+    assert page_title(None, "") is None
 
 
 def test_an_articles_own_header_and_footer_stay_and_the_pages_go() -> None:
