@@ -18,6 +18,8 @@ CHROMIUM := /usr/bin/chromium
 # A real third-party PDF and HTML manual for the document-format tests (Debian's libtasn1-doc).
 MANUAL := /usr/share/doc/libtasn1-doc/libtasn1.pdf
 WRK := /usr/bin/wrk
+# Real libraries for `make eval`, `calibrate` and `crosscorpus` (Debian's documentation packages).
+LIBRARIES := /usr/share/doc/debian-handbook/html/en-US /usr/share/doc/python3.11/html
 # The load balancer of the replicas test (deploy/haproxy.cfg).
 HAPROXY := /usr/sbin/haproxy
 # axe-core for the accessibility tests, from the npm registry, kept out of the repository (.cache/).
@@ -69,6 +71,10 @@ $(AXE):
 	command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
 	npm install --prefix .cache/axe --no-save --no-audit --no-fund axe-core@$(AXE_VERSION)
 
+$(LIBRARIES):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq debian-handbook python3.11-doc
+
 $(WRK):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk hey
@@ -98,13 +104,13 @@ settings-table: install-dev  ## Rewrite the README's settings tables from the se
 screenshots: install-dev $(CHROMIUM)  ## The README's pictures (docs/img/): a real build of seeds/, served, in Chromium
 	$(RUN) $(PY) -m tests.e2e.screenshots
 
-eval: install-dev  ## Ranking modes on the essay questions and SciFact (SCIFACT=dir); writes docs/evaluation.md
+eval: install-dev $(LIBRARIES)  ## Ranking modes on the essay questions and SciFact (SCIFACT=dir); writes docs/evaluation.md
 	$(RUN) $(PY) -m evaluation suite --scifact $(SCIFACT) --out docs/evaluation.md
 
-calibrate: install-dev  ## Refit low_confidence on every corpus's tuning questions; prints weights, threshold, tables
+calibrate: install-dev $(LIBRARIES)  ## Refit low_confidence on every corpus's tuning questions; prints weights, threshold, tables
 	$(RUN) $(PY) -m evaluation calibrate --questions eval/questions --scifact $(SCIFACT)
 
-crosscorpus: install-dev  ## low_confidence on the essay, the handbooks and SciFact, each asked the others' (SPLIT=test)
+crosscorpus: install-dev $(LIBRARIES)  ## low_confidence on the essay, the handbooks and SciFact, each asked the others' (SPLIT=test)
 	$(RUN) $(PY) -m evaluation crosscorpus --questions eval/questions --scifact $(SCIFACT) --split $(or $(SPLIT),tuning)
 
 bench: install-dev $(WRK)  ## Floor, HTTP, build, cold start and scale benchmarks; writes docs/benchmarks.md

@@ -32,6 +32,7 @@ class Library:
     source: Path  # the folder Debian installs
     pattern: str | tuple[str, ...]  # which of its files are the library: glob(s) relative to `source`
     questions: str  # prefix of its question files in eval/questions (-tuning.jsonl, -test.jsonl, ...)
+    package: str = ""  # the Debian package that installs it
 
 
 LIBRARIES = (
@@ -40,12 +41,14 @@ LIBRARIES = (
         Path("/usr/share/doc/debian-handbook/html/en-US"),
         "*.html",
         "handbook-en",
+        "debian-handbook",
     ),
     Library(
         "Debian Administrator's Handbook, French (HTML)",
         Path("/usr/share/doc/debian-handbook/html/fr-FR"),
         "*.html",
         "handbook-fr",
+        "debian-handbook",
     ),
     Library(
         # The guides and the language reference (2,741 passages), not the library and C API references or
@@ -61,6 +64,7 @@ LIBRARIES = (
             "glossary.html",
         ),
         "python-docs",
+        "python3.11-doc",
     ),
 )
 

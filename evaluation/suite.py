@@ -303,7 +303,7 @@ def libraries_sections(
     present = [lib for lib in LIBRARIES if lib.source.is_dir()]
     for lib in LIBRARIES:
         if lib not in present:
-            note = f"{lib.name}: not installed at {lib.source} (apt-get install debian-handbook); skipped"
+            note = f"{lib.name}: not installed at {lib.source} (apt-get install {lib.package}); skipped"
             say(note)
             lines += ["", f"_{note}._"]
     essay_test = [q.question for q in load_questions(sets.folder / "essay-test.jsonl")]
