@@ -25,7 +25,7 @@ from indexer.documents import Corpus, CorpusError, SkippedFile, example_question
 from indexer.encoder_export import ensure_query_encoders
 from indexer.executors import Executor, LocalExecutor
 from indexer.settings import BuildSettings
-from indexer.vectors import VectorsError, embedding_text, encoded_vectors, matrices, pooled_vectors
+from indexer.vectors import VectorsError, embedding_texts, encoded_vectors, matrices, pooled_vectors
 
 log = logging.getLogger("indexer.build")
 
@@ -182,7 +182,7 @@ class _Build:
             store.prune(root, settings.keep_generations)  # clears temporaries a killed build left behind
             crash_point("locked")
             titles = {d.doc_id: d.title for d in corpus.documents}
-            embed_texts = [embedding_text(p, titles[p.doc_id], settings.embed_context) for p in passages]
+            embed_texts = embedding_texts(passages, titles, settings.embed_context)
             vectors, encoded = self._vectors(passages, embed_texts)
             crash_point("embedded")
             log.info("phase writing")

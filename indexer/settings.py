@@ -18,9 +18,10 @@ class BuildSettings(Location):
     )
     overlap_sentences: int = Field(1, ge=0, le=5, description="Sentences repeated where a paragraph is split")
     embed_context: str = Field(
-        "none",
+        "heading",
         pattern="^(none|heading|title)$",
-        description="What is prefixed to a passage for embedding: nothing, its heading, or title and heading",
+        description="What is prefixed to a passage for embedding: nothing, its heading (one that heads at "
+        "most a tenth of the passages), or the document's title and that heading",
     )
     max_file_bytes: int = Field(20_000_000, ge=1, description="Larger files are refused (or skipped)")
     batch_size: int = Field(32, ge=1, le=1024, description="Embedding batch size")

@@ -4,6 +4,7 @@ the executor in length-sorted batches, cached batch by batch (a killed build los
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,12 +21,27 @@ class VectorsError(RuntimeError):
     """Vectors could not be had for every text (the build fails; nothing is published)."""
 
 
-def embedding_text(p: Passage, title: str, context: str) -> str:
-    """The text embedded for a passage: the passage, optionally after its heading (and document title)."""
+# A heading over more than this share of the corpus's passages says nothing about any one of them (the
+# essay's subtitle heads 27 of its 33): it is not embedded with them.
+DISTINCT_HEADING_SHARE = 0.1
+
+
+def embedding_text(p: Passage, title: str, context: str, heading: bool = True) -> str:
+    """The text embedded for a passage: the passage, optionally after its heading (unless `heading` is
+    false or it is a footnote's, which the chunker made from the note's own first sentence) and document
+    title. A section's first passage, which starts with its heading, has it twice: measured, that ranks
+    the handbook's tuning questions no worse (MRR@10 0.753 against 0.734 once)."""
     parts = [title] if context == "title" else []
-    if context in ("heading", "title") and p.heading:
+    if context in ("heading", "title") and heading and p.heading and p.footnote is None:
         parts.append(p.heading)
     return ". ".join([*parts, p.text]) if parts else p.text
+
+
+def embedding_texts(passages: Sequence[Passage], titles: dict[str, str], context: str) -> list[str]:
+    """Every passage's embedded text; only headings that tell passages apart are embedded with them."""
+    heads = Counter(p.heading for p in passages)
+    most = DISTINCT_HEADING_SHARE * len(passages)
+    return [embedding_text(p, titles[p.doc_id], context, heads[p.heading] <= most) for p in passages]
 
 
 def spans_in(p: Passage, embed_text: str) -> Spans:
