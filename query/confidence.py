@@ -38,7 +38,7 @@ class AnswerSignals:
 # Intercept, then one weight per AnswerSignals field: `python -m evaluation calibrate` fits them (a logistic
 # regression on every corpus's tuning questions against the questions it cannot answer: its off-topic
 # ones and the other corpora's; docs/quality.md) and prints this line.
-UNANSWERABLE_WEIGHTS: tuple[float, ...] = (6.255, -5.878, -5.709, -3.530, 1.760, 0.256, 0.825)
+UNANSWERABLE_WEIGHTS: tuple[float, ...] = (7.462, -5.877, -6.179, -3.716, 1.253, -0.114, 0.689)
 JUDGED = 5  # the signals read the first five passages whatever k is, as calibrated
 
 

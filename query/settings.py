@@ -39,7 +39,7 @@ class QuerySettings(Location):
         "for a question that asks how long",
     )
     low_confidence_above: float = Field(
-        1.1, ge=-20, le=20, description="Unanswerable score above which an answer is flagged low_confidence"
+        1.63, ge=-20, le=20, description="Unanswerable score above which an answer is flagged low_confidence"
     )
     query_encoder: Literal["auto", "int8", "onnx", "torch"] = Field(
         "auto",

@@ -71,10 +71,11 @@ def test_calibration_needs_both_kinds_of_question() -> None:
 def test_the_shipped_weights_meet_the_essays_targets_on_its_tuning_questions(
     cli_index: tuple[Settings, str], embedder: SentenceTransformerEmbedder
 ) -> None:
-    """UNANSWERABLE_WEIGHTS and the default threshold are `make calibrate`'s fit over four corpora (the
-    essay, both handbooks, SciFact; only the essay is here): on the served essay they flag at most 2 % of
-    its 89 dev and tuning questions (none when fitted) and at least 85 % of its tuning off-topic ones
-    (67 of 76 when fitted). A change to the signals not followed by a new calibration fails here."""
+    """UNANSWERABLE_WEIGHTS and the default threshold are `make calibrate`'s fit over five corpora (the
+    essay, both handbooks, the Python docs, SciFact; only the essay is here): on the served essay they flag
+    at most 2 % of its 89 dev and tuning questions (1 when fitted) and at least 80 % of its tuning
+    off-topic ones (65 of 76 when fitted). A change to the signals not followed by a new calibration fails
+    here."""
     searcher, _ = served_searcher(cli_index[0], embedder)
     sets = QuestionSets(DEV_QUESTIONS.parent)
     answered = [q.question for label, path in sets.in_domain if label != "test" for q in load_questions(path)]
@@ -87,4 +88,4 @@ def test_the_shipped_weights_meet_the_essays_targets_on_its_tuning_questions(
     caught = sum(
         unanswerable_score(s, UNANSWERABLE_WEIGHTS) > threshold for s in signals(searcher, off_topic)
     )
-    assert caught >= 0.85 * len(off_topic), caught
+    assert caught >= 0.8 * len(off_topic), caught

@@ -188,13 +188,15 @@ def test_a_word_or_two_the_corpus_holds_is_a_close_answer_and_one_it_lacks_is_no
 
 
 def test_the_unanswerable_score_rises_with_unknown_terms_and_falls_with_closer_answers() -> None:
-    base = AnswerSignals(0.5, 0.4, 0.5, 0.2, False, False)
+    base = AnswerSignals(0.5, 0.4, 0.5, 0.0, False, False)
     score = unanswerable_score
     assert score(replace(base, best_sentence_cosine=0.7)) < score(base)  # a closer sentence
     assert score(replace(base, best_passage_cosine=0.6)) < score(base)  # a closer passage
     assert score(replace(base, coverage=0.9)) < score(base)  # more of the question in the passage
-    assert score(replace(base, unknown=0.6)) > score(base)  # more of it in no passage at all
-    assert score(replace(base, unknown_term=True)) > score(base)  # a term the corpus lacks
+    # A term the corpus lacks (a fifth of the question's weight; the two signals come together) ...
+    lacking = replace(base, unknown=0.2, unknown_term=True)
+    assert score(lacking) > score(base)
+    assert score(replace(lacking, unknown=0.6)) > score(lacking)  # ... and more of it in no passage
     assert score(replace(base, missing_answer_type=True)) > score(base)  # "when?" and no date near
 
 
