@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from evaluation.questions import (
@@ -21,6 +21,7 @@ from evaluation.questions import (
 from evaluation.settings import EvalSettings
 from generation.model import Embedder
 from indexer.build import build
+from query.config import Ranking
 from query.searcher import Hit, Searcher
 
 UNSHOWABLE = "\ufffe\uffff\ufffd"
@@ -110,7 +111,7 @@ def _judge_hits(figures: Figures, hits: list[Hit], evidence: tuple[str, ...], re
     figures.unshowable += any(ch in h.passage.text for h in hits for ch in UNSHOWABLE)
 
 
-def answered(searcher: Searcher, path: Path) -> Figures:
+def answered(searcher: Searcher, path: Path, ranking: Ranking | None = None) -> Figures:
     """Every question of a file with evidence, asked as the API asks it (k 10, default ranking)."""
     figures = Figures()
     passages = list(searcher.generation.passages)
@@ -118,11 +119,31 @@ def answered(searcher: Searcher, path: Path) -> Figures:
         relevant = relevant_passages(q, passages)
         if not relevant:
             continue  # the evidence is in no passage: a question for another edition
-        result = searcher.search(q.question, 10)
+        result = searcher.search(q.question, 10, ranking=ranking)
         figures.questions += 1
         figures.flagged += result.low_confidence
         _judge_hits(figures, result.hits, q.evidence, relevant)
     return figures
+
+
+ALPHAS = (0.6, 0.7, 0.75, 0.8, 0.85, 0.9)
+
+
+def alpha_lines(searcher: Searcher, questions: Path, library: Library) -> list[str]:
+    """Recall@5 and MRR@10 by fusion weight on the library's tuning and test questions: is the default,
+    chosen across corpora, near the best on this one?"""
+    lines = ["", "| fusion weight of the cosine | " + " | ".join(str(a) for a in ALPHAS) + " |"]
+    lines.append("|---" * (len(ALPHAS) + 1) + "|")
+    for split in ("tuning", "test"):
+        path = questions / f"{library.questions}-{split}.jsonl"
+        if path.is_file():
+            cells = []
+            for alpha in ALPHAS:
+                f = answered(searcher, path, replace(searcher.ranking, alpha=alpha))
+                n = max(1, f.questions)
+                cells.append(f"{f.top5 / n:.3f} / {f.reciprocal / n:.3f}")
+            lines.append(f"| {split}: Recall@5 / MRR@10 | " + " | ".join(cells) + " |")
+    return lines
 
 
 def flagged(searcher: Searcher, questions: list[str]) -> tuple[int, int]:
@@ -176,6 +197,7 @@ def library_section(
         path = questions / f"{library.questions}-{split}.jsonl"
         if path.is_file():
             lines.append(answered(searcher, path).row(split))
+    lines += alpha_lines(searcher, questions, library)
     lines.append("")
     for split in ("tuning", "test"):
         path = questions / f"{library.questions}-off-topic-{split}.txt"

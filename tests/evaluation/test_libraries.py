@@ -7,7 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
-from evaluation.libraries import Library, answered, library_searcher, library_section
+from evaluation.libraries import ALPHAS, Library, answered, library_searcher, library_section
 from evaluation.settings import EvalSettings
 from evaluation.suite import served_searcher
 from tests.fakes import FakeEmbedder
@@ -41,3 +41,9 @@ def test_a_library_is_indexed_as_a_folder_and_reported(tmp_path: Path, fake: Fak
     assert "### The essay as a library: 2 documents" in text and "| test | 2 |" in text
     assert "off-topic questions flagged (test, `essay-lib-off-topic-test.txt`):" in text
     assert "- the essay's own asked here, flagged:" in text
+    # The fusion-weight sweep: its cell at the default weight is the default's own figures.
+    sweep = next(line for line in lines if line.startswith("| test: Recall@5 / MRR@10 |"))
+    cells = [c.strip() for c in sweep.strip("|").split("|")[1:]]
+    assert len(cells) == len(ALPHAS)
+    at_default = cells[ALPHAS.index(searcher.ranking.alpha)]
+    assert at_default == f"{figures.top5 / 2:.3f} / {figures.reciprocal / 2:.3f}"
