@@ -298,7 +298,9 @@ def libraries_sections(
         "",
         "Each library's HTML is copied as a user's folder and indexed with `make index`'s defaults; its "
         "questions (`eval/questions/<library>-tuning.jsonl` and `-test.jsonl`, evidence checked against the "
-        "extracted text, split once at random) are asked through the served query encoder.",
+        "extracted text, split once at random) are asked through the served query encoder. Each library's "
+        "second table is the fusion weight's sweep (questions in a language the model's card does not name "
+        "use `alpha_other_languages`, 0.45, whatever the weight: the French rows do not move).",
     ]
     present = [lib for lib in LIBRARIES if lib.source.is_dir()]
     for lib in LIBRARIES:
