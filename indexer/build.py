@@ -24,6 +24,7 @@ from indexer.chunking import ChunkParams, Passage
 from indexer.documents import Corpus, CorpusError, SkippedFile, example_questions
 from indexer.encoder_export import ensure_query_encoders
 from indexer.executors import Executor, LocalExecutor
+from indexer.readers import SUFFIXES
 from indexer.settings import BuildSettings
 from indexer.vectors import VectorsError, embedding_texts, encoded_vectors, matrices, pooled_vectors
 
@@ -49,6 +50,7 @@ class BuildSummary:
     sentence_vectors: str = "encoded"  # or "pooled" (SEMSEARCH_SENTENCE_VECTORS)
     languages: dict[str, int] = field(default_factory=dict)  # documents per language ("und": not told)
     plain: list[str] = field(default_factory=list)  # documents in a language without stemmer or stop words
+    other_formats: dict[str, int] = field(default_factory=dict)  # files no reader takes, by suffix
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -73,6 +75,12 @@ class BuildSummary:
                 f"plain terms {len(self.plain)} documents in a language without stemmer or stop words here "
                 f"(searched by meaning and exact words): {', '.join(self.plain[:5])}"
                 + (" ..." if len(self.plain) > 5 else "")
+            )
+        if self.other_formats:
+            lines.append(
+                f"not read    {sum(self.other_formats.values())} files of other formats ("
+                + ", ".join(f"{suffix} {n}" for suffix, n in self.other_formats.items())
+                + f"; read: {', '.join(SUFFIXES)})"
             )
         lines += [f"skipped     {s.doc_id}: {s.reason}" for s in self.skipped]
         return "\n".join(lines)
@@ -260,5 +268,6 @@ class _Build:
             query_encoder=query_encoder,
             seconds=time.perf_counter() - self.started,
             skipped=list(corpus.problems),
+            other_formats=corpus.other_formats,
             sentence_vectors=self.settings.sentence_vectors,
         )

@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import stat
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,8 @@ class SkippedFile:
 class Corpus:
     documents: list[Document] = field(default_factory=list)
     problems: list[SkippedFile] = field(default_factory=list)
+    # Files of formats no reader takes, by suffix ("changelog.gz", "copyright" in a Debian doc folder).
+    other_formats: dict[str, int] = field(default_factory=dict)
 
 
 class CorpusError(Exception):
@@ -82,16 +85,26 @@ def title_for(doc_id: str, text: str) -> str:
     return leading[best]
 
 
-def discover(corpus_dir: Path) -> list[Path]:
-    """Every file of a readable format under corpus_dir, sorted; hidden entries skipped; symlinked
-    folders not followed."""
+def _files(corpus_dir: Path) -> list[Path]:
+    """Every file under corpus_dir, sorted; hidden entries skipped; symlinked folders not followed."""
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(corpus_dir, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith(".") and name.lower().endswith(SUFFIXES):
-                found.append(Path(dirpath) / name)
+        found += [Path(dirpath) / name for name in sorted(filenames) if not name.startswith(".")]
     return found
+
+
+def _readable(path: Path) -> bool:
+    return path.name.lower().endswith(SUFFIXES)
+
+
+def survey(corpus_dir: Path) -> tuple[list[Path], dict[str, int]]:
+    """The files of a readable format under corpus_dir, sorted (hidden entries skipped, symlinked folders
+    not followed), and how many others there are by suffix ("no suffix" for none), most first: what the
+    build summary says it did not read."""
+    paths = _files(corpus_dir)
+    others = Counter(path.suffix.lower() or "no suffix" for path in paths if not _readable(path))
+    return [path for path in paths if _readable(path)], dict(others.most_common())
 
 
 def read_document(path: Path, corpus_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
@@ -146,8 +159,9 @@ def load_corpus(corpus_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Corpus:
     """Read every document under corpus_dir; files that cannot be indexed are listed in `problems`."""
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder {str(corpus_dir)!r} does not exist or is not a folder")
-    corpus = Corpus()
-    for path in discover(corpus_dir):
+    paths, others = survey(corpus_dir)
+    corpus = Corpus(other_formats=others)
+    for path in paths:
         try:
             corpus.documents.append(read_document(path, corpus_dir, max_bytes))
         except ValueError as exc:

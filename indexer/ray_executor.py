@@ -29,7 +29,7 @@ from generation.crash_points import FAIL_AT
 from generation.model import ModelError, ModelInfo, model_info, resolve_model_path
 from generation.torch_model import SentenceTransformerEmbedder
 from indexer.chunking import ChunkParams, Passage, chunk_document
-from indexer.documents import Corpus, CorpusError, Document, SkippedFile, discover, read_document
+from indexer.documents import Corpus, CorpusError, Document, SkippedFile, read_document, survey
 from indexer.embedding import Tokenizer
 from indexer.executors import BatchDone, EncodeError, PooledDone
 from indexer.settings import BuildSettings
@@ -222,12 +222,13 @@ class RayExecutor:
 
         if not corpus_dir.is_dir():
             raise CorpusError(f"corpus folder {str(corpus_dir)!r} does not exist or is not a folder")
-        paths = [str(p) for p in discover(corpus_dir)]
+        found, others = survey(corpus_dir)
+        paths = [str(p) for p in found]
         task = ray.remote(num_cpus=CPUS_PER_ACTOR)(_read_and_chunk)
         groups = [paths[i : i + FILES_PER_TASK] for i in range(0, len(paths), FILES_PER_TASK)]
         log.info("phase chunking: %d files in %d Ray tasks", len(paths), len(groups))
         results = ray.get([task.remote(g, str(corpus_dir), max_bytes, info, params) for g in groups])
-        corpus, passages = Corpus(), []
+        corpus, passages = Corpus(other_formats=others), []
         for group in results:  # ray.get keeps the order of the tasks: the same order as in process
             for item, doc_passages in group:
                 if isinstance(item, SkippedFile):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from indexer.build import BuildSummary
 from indexer.documents import CorpusError, load_corpus
 
 
@@ -23,6 +24,20 @@ def test_loads_txt_and_md_recursively_with_normalised_text(tmp_path: Path) -> No
     assert docs["sub/b.md"].title == "Notes title"
     assert docs["sub/deeper/c.txt"].text == "café crème"
     assert not corpus.problems
+    assert corpus.other_formats == {".odt": 1}
+
+
+def test_files_no_reader_takes_are_counted_by_suffix_for_the_summary(tmp_path: Path) -> None:
+    """A Debian documentation folder: the manual beside its compressed changelogs and a licence file."""
+    (tmp_path / "html").mkdir()
+    (tmp_path / "html" / "index.html").write_text("<h1>Manual</h1><p>Read me.</p>")
+    for name in ("changelog.gz", "changelog.Debian.gz", "copyright"):
+        (tmp_path / name).write_bytes(b"x")
+    corpus = load_corpus(tmp_path)
+    assert [d.doc_id for d in corpus.documents] == ["html/index.html"]
+    assert corpus.other_formats == {".gz": 2, "no suffix": 1}
+    summary = BuildSummary("g", 1, 1, 1, 0, 0, 1, "reused", 0.1, other_formats=corpus.other_formats)
+    assert "not read    3 files of other formats (.gz 2, no suffix 1; read: .txt, .md" in summary.render()
 
 
 def test_empty_binary_and_unreadable_files_are_reported(tmp_path: Path) -> None:
