@@ -18,9 +18,10 @@ from pydantic import TypeAdapter
 Span = tuple[int, int]
 # A stretch of a document's text and what the reader found it to be, for showing it (not for search):
 # "heading", "pre" (a code block), "code" (code in a line of prose), "table", "row" (a paragraph of a
-# table), "th" and "td" (a cell). Offsets point into the document's text.
+# table), "th" and "td" (a cell); and for chunking, "box" (a titled box, a tip or a note: its title heads
+# only the box). Offsets point into the document's text.
 Mark = tuple[int, int, str]
-MARK_KINDS = frozenset(["heading", "pre", "code", "table", "row", "th", "td"])
+MARK_KINDS = frozenset(["heading", "pre", "code", "table", "row", "th", "td", "box"])
 
 
 def sorted_marks(marks: Iterable[Mark]) -> tuple[Mark, ...]:

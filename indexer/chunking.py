@@ -309,6 +309,26 @@ def heading_spans(text: str, heading_starts: Sequence[int] | None = None) -> lis
     return [paras[i] for i in sorted(_headings(text, paras, notes_from, heading_starts))]
 
 
+def headings_in_force(
+    paras: Sequence[Span], headings: dict[int, str], boxes: Sequence[Span] = ()
+) -> dict[int, str | None]:
+    """Each paragraph's heading: the last heading before it, unless that heading is inside a box that has
+    ended, when the heading before that box is in force again (text after a tip is the section's)."""
+    in_force: dict[int, str | None] = {}
+    current: str | None = None
+    scopes: list[tuple[int, str | None]] = []  # (end of a box whose heading is in force, heading before)
+    for i, (start, _) in enumerate(paras):
+        while scopes and start >= scopes[-1][0]:
+            current = scopes.pop()[1]
+        if i in headings:
+            ends = [e for s, e in boxes if s <= start < e]
+            if ends:
+                scopes.append((min(ends), current))
+            current = headings[i]
+        in_force[i] = current
+    return in_force
+
+
 def _note_headings(text: str, paras: Sequence[Span], note_of: dict[int, str]) -> dict[str, str]:
     """A footnote is headed by its label and first sentence, so each of its passages carries its subject."""
     note_headings: dict[str, str] = {}
@@ -379,17 +399,16 @@ def chunk_document(
     tok: TokenCounter,
     params: ChunkParams,
     heading_starts: Sequence[int] | None = None,
+    boxes: Sequence[Span] = (),
 ) -> list[Passage]:
     """Split one document into passages with provenance and footnote links. `heading_starts`: where the
-    reader found heading paragraphs (structured formats); None: recognise heading lines in plain text."""
+    reader found heading paragraphs (structured formats); None: recognise heading lines in plain text.
+    `boxes`: titled boxes (a tip, a note): a heading inside one heads only the rest of it."""
     paras = split_paragraphs(text)
     notes_from, note_of, markers = find_notes(text, paras)
     headings = _headings(text, paras, notes_from, heading_starts)
     groups = _pack(_atoms(text, paras, params, tok), set(headings), note_of, params)
-    heading_at_para: dict[int, str | None] = {}
-    current_heading: str | None = None
-    for i in range(len(paras)):
-        current_heading = heading_at_para[i] = headings.get(i, current_heading)
+    heading_at_para = headings_in_force(paras, headings, boxes)
     note_headings = _note_headings(text, paras, note_of)
     label_paras = set(headings) | {i for i, (s, e) in enumerate(paras) if is_label(text[s:e])}
     passages: list[Passage] = []

@@ -15,7 +15,7 @@ from tqdm import tqdm
 from generation.crash_points import crash_point
 from generation.model import Embedder, ModelInfo
 from indexer.chunking import ChunkParams, Passage, chunk_document
-from indexer.documents import Corpus, load_corpus
+from indexer.documents import Corpus, Document, load_corpus
 from indexer.embedding import Tokenizer
 
 log = logging.getLogger("indexer.build")
@@ -65,12 +65,15 @@ class Executor(Protocol):
     def close(self) -> None: ...
 
 
+def document_passages(doc: Document, tokenizer: Tokenizer, params: ChunkParams) -> list[Passage]:
+    """One document's passages, with the headings and titled boxes its reader found."""
+    boxes = [(s, e) for s, e, kind in doc.marks if kind == "box"]
+    return chunk_document(doc.doc_id, doc.text, tokenizer, params, doc.headings, boxes)
+
+
 def chunk_corpus(corpus: Corpus, info: ModelInfo, params: ChunkParams) -> list[Passage]:
     tokenizer = Tokenizer(info)
-    passages: list[Passage] = []
-    for doc in corpus.documents:
-        passages.extend(chunk_document(doc.doc_id, doc.text, tokenizer, params, doc.headings))
-    return passages
+    return [p for doc in corpus.documents for p in document_passages(doc, tokenizer, params)]
 
 
 class LocalExecutor:

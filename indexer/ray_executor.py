@@ -28,10 +28,10 @@ import numpy as np
 from generation.crash_points import FAIL_AT
 from generation.model import ModelError, ModelInfo, model_info, resolve_model_path
 from generation.torch_model import SentenceTransformerEmbedder
-from indexer.chunking import ChunkParams, Passage, chunk_document
+from indexer.chunking import ChunkParams, Passage
 from indexer.documents import Corpus, CorpusError, Document, SkippedFile, read_document, survey
 from indexer.embedding import Tokenizer
-from indexer.executors import BatchDone, EncodeError, PooledDone
+from indexer.executors import BatchDone, EncodeError, PooledDone, document_passages
 from indexer.settings import BuildSettings
 
 log = logging.getLogger("indexer.build")
@@ -81,7 +81,7 @@ def _read_and_chunk(
         except ValueError as exc:
             out.append((SkippedFile(path.relative_to(corpus_dir).as_posix(), str(exc)), []))
             continue
-        out.append((doc, chunk_document(doc.doc_id, doc.text, tokenizer, params, doc.headings)))
+        out.append((doc, document_passages(doc, tokenizer, params)))
     return out
 
 

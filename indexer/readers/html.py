@@ -151,10 +151,28 @@ def _table_rows(table: Any) -> list[TableRow] | None:
     return rows if any(rows) else None
 
 
+# A titled box ends where its title's nearest block ancestor with more text ends, unless that is a section
+# or the whole content: then its title heads what follows, as an h1-h6 does.
+UNBOXED = frozenset(["section", "article", "main", "body", "html"])
+
+
+def _box_of(title: Any) -> Any | None:
+    """The block a styled title heads (DocBook's tip sidebar, a Sphinx admonition, an example), if any."""
+    words = (title.text(separator=" ") or "").split()
+    node = title.parent
+    while node is not None and node.tag not in UNBOXED:
+        if node.tag in BLOCKS and (node.text(separator=" ") or "").split() != words:
+            return node
+        node = node.parent
+    return None
+
+
 def write_blocks(root: Any, builder: TextBuilder) -> None:
     """Walk the tree in document order: text gathers into the current paragraph; a block element
-    ends it; a heading element is its own paragraph."""
+    ends it; a heading element is its own paragraph; a titled box is marked (its title heads it only)."""
     buffer: list[str] = []
+    titles = [node for node in root.css("*") if node.tag in BLOCKS and _is_title(node)]
+    boxes = {box.mem_id for box in map(_box_of, titles) if box is not None}
 
     def flush(heading: bool = False) -> None:
         # HTML collapses white space: a source line break inside a paragraph is a space.
@@ -186,8 +204,11 @@ def write_blocks(root: Any, builder: TextBuilder) -> None:
                 buffer.append(CODE_CLOSE)
             elif tag in BLOCKS:
                 flush()
+                start = builder.next_start
                 walk(child)
                 flush()
+                if child.mem_id in boxes:
+                    builder.box(start)
             elif not tag.startswith("-"):  # inline elements; comments ("-comment") are skipped
                 walk(child)
             child = child.next

@@ -156,6 +156,17 @@ class TextBuilder:
                 self.marks.append((start + first, start + last, "code"))
         return start, self.length
 
+    @property
+    def next_start(self) -> int:
+        """Where the next paragraph will start (after the blank line that separates paragraphs)."""
+        return self.length + (2 if self.parts else 0)
+
+    def box(self, start: int) -> None:
+        """The paragraphs from `start` to here are a titled box (a tip, a note, an example): its title heads
+        them only, and what follows is under the heading before it again."""
+        if start < self.length:
+            self.marks.append((start, self.length, "box"))
+
     def page(self) -> None:
         """The next paragraph starts a new page."""
         self.page_starts.append(self.length + (2 if self.parts else 0))

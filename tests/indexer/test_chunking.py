@@ -12,6 +12,7 @@ from indexer.chunking import (
     Passage,
     chunk_document,
     find_notes,
+    headings_in_force,
     sentence_spans,
     split_paragraphs,
 )
@@ -163,3 +164,29 @@ def test_numbered_heading_lines_of_plain_text_are_headings(tokenizer: Tokenizer)
     assert title_for("appendix.txt", "A.2.\n\nThe Options\n\nText of it.") == "The Options", (
         "a number names nothing"
     )
+
+
+def test_a_heading_inside_a_titled_box_heads_only_the_box() -> None:
+    """A tip inside a section: the text after the tip is the section's again (a passage there was headed
+    "CAUTION RAID is not Backup" in the handbook)."""
+    paras = [(0, 10), (12, 20), (22, 30), (32, 40), (42, 50), (52, 60)]
+    headings = {0: "12.1. RAID", 2: "CAUTION Not backup", 4: "12.2. LVM"}
+    in_force = headings_in_force(paras, headings, [(22, 40)])
+    assert in_force == {
+        0: "12.1. RAID",
+        1: "12.1. RAID",
+        2: "CAUTION Not backup",
+        3: "CAUTION Not backup",
+        4: "12.2. LVM",  # the next heading
+        5: "12.2. LVM",
+    }
+    after_box = headings_in_force(paras, {0: "12.1. RAID", 2: "CAUTION Not backup"}, [(22, 40)])
+    assert after_box[4] == after_box[5] == "12.1. RAID"
+    nested = headings_in_force(paras, {0: "A", 1: "Box", 2: "Inner"}, [(12, 50), (22, 30)])
+    assert [nested[i] for i in range(6)] == ["A", "Box", "Inner", "Box", "Box", "A"]
+    assert headings_in_force(paras, headings) == {
+        i: h
+        for i, h in enumerate(
+            ["12.1. RAID", "12.1. RAID", "CAUTION Not backup", "CAUTION Not backup", "12.2. LVM", "12.2. LVM"]
+        )
+    }

@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from indexer.chunking import ChunkParams
+from indexer.documents import Document
+from indexer.embedding import Tokenizer
+from indexer.executors import document_passages
 from indexer.readers import ReaderError, read_bytes
 from indexer.readers.archive import MAX_UNCOMPRESSED
 from indexer.readers.pdf import _clean, _join
@@ -359,3 +363,41 @@ def test_every_mark_of_a_real_manual_lies_on_its_text() -> None:
         if parent:
             assert any(a <= s and e <= b for a, b in spans[parent]), (kind, text)
     assert any(x.startswith("int\nasn1_parser2tree (") for x in marked(extracted, "pre"))
+
+
+ADMONITION = b"""<html><head><title>Enum HOWTO</title></head><body><div class="body" role="main">
+<section><h1>Enum HOWTO</h1><p>An Enum is a set of names.</p>
+<section><h2>Functional API</h2><p>The Enum class is callable.</p>
+<div class="admonition note"><p class="admonition-title">Note</p><p>Names must be unique.</p></div>
+<p>The second argument is the source of names.</p></section></section></div></body></html>"""
+
+TIP_BOX = b"""<html><body><div class="section"><div class="titlepage"><div><div>
+<h2 class="title">12.1. RAID</h2></div></div></div><div class="para">RAID has levels.</div>
+<div class="sidebar"><div class="titlepage"><div><div><p class="title"><strong>CAUTION RAID is not Backup
+</strong></p></div></div></div><div class="para">Keep backups. A RAID array protects against a disk
+failure, not against a mistaken rm, a corrupted file system or a stolen machine: every one of those is
+copied to every disk at once, so a backup elsewhere is still needed.</div></div>
+<div class="para">RAID-5 uses parity.</div></div></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("page", "box_text", "after", "section"),
+    [
+        (ADMONITION, "Note\n\nNames must be unique.", "The second argument", "Functional API"),
+        (TIP_BOX, "CAUTION RAID is not Backup\n\nKeep backups. A RAID", "RAID-5 uses parity.", "12.1. RAID"),
+    ],
+)
+def test_a_titled_box_is_marked_and_the_text_after_it_is_the_sections_again(
+    tokenizer: Tokenizer, page: bytes, box_text: str, after: str, section: str
+) -> None:
+    extracted = read_bytes(page, "page.html")
+    boxes = [extracted.text[s:e] for s, e, kind in extracted.marks if kind == "box"]
+    assert any(box.startswith(box_text) for box in boxes)
+    doc = Document(
+        "page.html", extracted.text, "sha", "t", headings=extracted.headings, marks=extracted.marks
+    )
+    small = ChunkParams(target_tokens=8, max_tokens=254)  # a passage a paragraph or two
+    passages = document_passages(doc, tokenizer, small)
+    assert [p.heading for p in passages if p.text.startswith(after)] == [section]
+    inside = [p.heading for p in passages if "Keep backups." in p.text or "Names must" in p.text]
+    assert inside == [box_text.split("\n")[0]]
