@@ -29,7 +29,7 @@ class QuerySettings(Location):
         "word trigrams with a better one is listed under it (`also_in`); 0: off",
     )
     highlight_lexical: float = Field(
-        0.15, ge=0, le=5, description="Weight of the question's terms when choosing the sentence to highlight"
+        0.3, ge=0, le=5, description="Weight of the question's terms when choosing the sentence to highlight"
     )
     highlight_duration: float = Field(
         0.3,
