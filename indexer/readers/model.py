@@ -169,7 +169,7 @@ class TextBuilder:
 
     def page(self) -> None:
         """The next paragraph starts a new page."""
-        self.page_starts.append(self.length + (2 if self.parts else 0))
+        self.page_starts.append(self.next_start)
 
     @property
     def text(self) -> str:
