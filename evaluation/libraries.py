@@ -112,7 +112,8 @@ def _judge_hits(figures: Figures, hits: list[Hit], evidence: tuple[str, ...], re
 
 
 def answered(searcher: Searcher, path: Path, ranking: Ranking | None = None) -> Figures:
-    """Every question of a file with evidence, asked as the API asks it (k 10, default ranking)."""
+    """Every question of a file with evidence, asked as the API asks it (k 10; the default ranking unless
+    `ranking` is given)."""
     figures = Figures()
     passages = list(searcher.generation.passages)
     for q in load_questions(path):
@@ -132,17 +133,19 @@ ALPHAS = (0.6, 0.7, 0.75, 0.8, 0.85, 0.9)
 def alpha_lines(searcher: Searcher, questions: Path, library: Library) -> list[str]:
     """Recall@5 and MRR@10 by fusion weight on the library's tuning and test questions: is the default,
     chosen across corpora, near the best on this one?"""
+    files = {split: questions / f"{library.questions}-{split}.jsonl" for split in ("tuning", "test")}
+    found = {split: path for split, path in files.items() if path.is_file()}
+    if not found:
+        return []
     lines = ["", "| fusion weight of the cosine | " + " | ".join(str(a) for a in ALPHAS) + " |"]
     lines.append("|---" * (len(ALPHAS) + 1) + "|")
-    for split in ("tuning", "test"):
-        path = questions / f"{library.questions}-{split}.jsonl"
-        if path.is_file():
-            cells = []
-            for alpha in ALPHAS:
-                f = answered(searcher, path, replace(searcher.ranking, alpha=alpha))
-                n = max(1, f.questions)
-                cells.append(f"{f.top5 / n:.3f} / {f.reciprocal / n:.3f}")
-            lines.append(f"| {split}: Recall@5 / MRR@10 | " + " | ".join(cells) + " |")
+    for split, path in found.items():
+        cells = []
+        for alpha in ALPHAS:
+            f = answered(searcher, path, replace(searcher.ranking, alpha=alpha))
+            n = max(1, f.questions)
+            cells.append(f"{f.top5 / n:.3f} / {f.reciprocal / n:.3f}")
+        lines.append(f"| {split}: Recall@5 / MRR@10 | " + " | ".join(cells) + " |")
     return lines
 
 

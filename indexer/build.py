@@ -77,9 +77,11 @@ class BuildSummary:
                 + (" ..." if len(self.plain) > 5 else "")
             )
         if self.other_formats:
+            counts = [f"{suffix} {n}" for suffix, n in self.other_formats.items()]
             lines.append(
                 f"not read    {sum(self.other_formats.values())} files of other formats ("
-                + ", ".join(f"{suffix} {n}" for suffix, n in self.other_formats.items())
+                + ", ".join(counts[:5])
+                + (" ..." if len(counts) > 5 else "")
                 + f"; read: {', '.join(SUFFIXES)})"
             )
         lines += [f"skipped     {s.doc_id}: {s.reason}" for s in self.skipped]

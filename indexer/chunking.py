@@ -9,7 +9,7 @@ the passages of a document cover every non-blank character of it.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -257,9 +257,14 @@ def _atoms(text: str, paras: Sequence[Span], params: ChunkParams, tok: TokenCoun
 
 
 def _pack(
-    atoms: Sequence[_Atom], heading_paras: set[int], note_of: dict[int, str], params: ChunkParams
+    atoms: Sequence[_Atom],
+    heading_paras: set[int],
+    note_of: dict[int, str],
+    params: ChunkParams,
+    resumes: Set[int] = frozenset(),
 ) -> list[list[_Atom]]:
-    """Greedily group atoms up to the target; headings and notes start new groups; overlap at splits."""
+    """Greedily group atoms up to the target; headings, notes and the text after a titled box (`resumes`)
+    start new groups; overlap at splits."""
     groups: list[list[_Atom]] = []
     current: list[_Atom] = []
     for atom in atoms:
@@ -267,6 +272,7 @@ def _pack(
         only_headings = all(a.para in heading_paras for a in current)
         breaks = bool(current) and (
             (atom.para in heading_paras and not only_headings)
+            or (atom.para in resumes and current[-1].para != atom.para)
             or note_of.get(atom.para) != note_of.get(current[-1].para)
             or total + atom.tokens > params.target_tokens
             or atom.end - current[0].start > params.max_chars
@@ -317,13 +323,25 @@ def headings_in_force(
     in_force: dict[int, str | None] = {}
     current: str | None = None
     scopes: list[tuple[int, str | None]] = []  # (end of a box whose heading is in force, heading before)
+    pending = sorted(boxes, key=lambda b: (b[0], -b[1]))  # boxes nest or are apart: one sweep
+    next_box = 0
+    open_ends: list[int] = []  # ends of the boxes around this paragraph, innermost last
+
+    def close_before(offset: int) -> None:
+        while open_ends and open_ends[-1] <= offset:
+            open_ends.pop()
+
     for i, (start, _) in enumerate(paras):
         while scopes and start >= scopes[-1][0]:
             current = scopes.pop()[1]
+        while next_box < len(pending) and pending[next_box][0] <= start:
+            close_before(pending[next_box][0])
+            open_ends.append(pending[next_box][1])
+            next_box += 1
+        close_before(start)
         if i in headings:
-            ends = [e for s, e in boxes if s <= start < e]
-            if ends:
-                scopes.append((min(ends), current))
+            if open_ends:
+                scopes.append((open_ends[-1], current))
             current = headings[i]
         in_force[i] = current
     return in_force
@@ -407,8 +425,13 @@ def chunk_document(
     paras = split_paragraphs(text)
     notes_from, note_of, markers = find_notes(text, paras)
     headings = _headings(text, paras, notes_from, heading_starts)
-    groups = _pack(_atoms(text, paras, params, tok), set(headings), note_of, params)
     heading_at_para = headings_in_force(paras, headings, boxes)
+    # After a box the section's heading is in force again: its text starts a passage of its own, which
+    # would otherwise carry the box's title.
+    resumes = {
+        i for i in range(1, len(paras)) if i not in headings and heading_at_para[i] != heading_at_para[i - 1]
+    }
+    groups = _pack(_atoms(text, paras, params, tok), set(headings), note_of, params, resumes)
     note_headings = _note_headings(text, paras, note_of)
     label_paras = set(headings) | {i for i, (s, e) in enumerate(paras) if is_label(text[s:e])}
     passages: list[Passage] = []

@@ -20,8 +20,8 @@ class BuildSettings(Location):
     embed_context: str = Field(
         "heading",
         pattern="^(none|heading|title)$",
-        description="What is prefixed to a passage for embedding: nothing, its heading (one that heads at "
-        "most a tenth of the passages), or the document's title and that heading",
+        description="What is prefixed to a passage for embedding: nothing, its heading (unless it heads over "
+        "a tenth and over 20 of the passages), or the document's title and that heading",
     )
     max_file_bytes: int = Field(20_000_000, ge=1, description="Larger files are refused (or skipped)")
     batch_size: int = Field(32, ge=1, le=1024, description="Embedding batch size")

@@ -21,9 +21,11 @@ class VectorsError(RuntimeError):
     """Vectors could not be had for every text (the build fails; nothing is published)."""
 
 
-# A heading over more than this share of the corpus's passages says nothing about any one of them (the
-# essay's subtitle heads 27 of its 33): it is not embedded with them.
+# A heading over more than this share of the corpus's passages, and more than DISTINCT_HEADING_PASSAGES
+# of them, says nothing about any one of them (the essay's subtitle heads 27 of its 33): it is not
+# embedded with them. (The count keeps a small corpus's sections embedded with their headings.)
 DISTINCT_HEADING_SHARE = 0.1
+DISTINCT_HEADING_PASSAGES = 20
 
 
 def embedding_text(p: Passage, title: str, context: str, heading: bool = True) -> str:
@@ -40,7 +42,7 @@ def embedding_text(p: Passage, title: str, context: str, heading: bool = True) -
 def embedding_texts(passages: Sequence[Passage], titles: dict[str, str], context: str) -> list[str]:
     """Every passage's embedded text; only headings that tell passages apart are embedded with them."""
     heads = Counter(p.heading for p in passages)
-    most = DISTINCT_HEADING_SHARE * len(passages)
+    most = max(DISTINCT_HEADING_PASSAGES, DISTINCT_HEADING_SHARE * len(passages))
     return [embedding_text(p, titles[p.doc_id], context, heads[p.heading] <= most) for p in passages]
 
 

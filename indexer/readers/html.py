@@ -7,6 +7,7 @@ paragraphs, <title> as the title (less a site name after the page's own h1)."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 from indexer.readers.model import CODE_CLOSE, CODE_OPEN, Extracted, ReaderError, TableRow, TextBuilder, plain
@@ -34,6 +35,7 @@ PAGE_FURNITURE_NAME = re.compile(
 BLOCKS = frozenset(
     {
         *("p", "div", "li", "dt", "dd", "blockquote", "pre", "td", "th", "caption", "figcaption", "address"),
+        "aside",
         *("section", "article", "main", "body", "tr", "table", "ul", "ol", "dl", "figure", "hr", "br"),
         *("h1", "h2", "h3", "h4", "h5", "h6"),
     }
@@ -156,23 +158,35 @@ def _table_rows(table: Any) -> list[TableRow] | None:
 UNBOXED = frozenset(["section", "article", "main", "body", "html"])
 
 
-def _box_of(title: Any) -> Any | None:
-    """The block a styled title heads (DocBook's tip sidebar, a Sphinx admonition, an example), if any."""
-    words = (title.text(separator=" ") or "").split()
-    node = title.parent
-    while node is not None and node.tag not in UNBOXED:
-        if node.tag in BLOCKS and (node.text(separator=" ") or "").split() != words:
-            return node
-        node = node.parent
-    return None
+def _boxes(root: Any) -> set[int]:
+    """The blocks (by mem_id) that a styled title heads (DocBook's tip sidebars, Sphinx admonitions,
+    examples): each title's nearest block ancestor holding more than the title. Not for h1-h6 (a heading
+    heads its section, whatever wraps it), nor a block that several titles would head (a list of posts)."""
+    words: dict[int, int] = {}  # mem_id -> words in the node: each node's text read once, however many titles
+
+    def size(node: Any) -> int:
+        if node.mem_id not in words:
+            words[node.mem_id] = len((node.text(separator=" ") or "").split())
+        return int(words[node.mem_id])
+
+    heads: Counter[int] = Counter()
+    for title in root.css("*"):
+        if title.tag not in BLOCKS or title.tag in HEADINGS or not _is_title(title):
+            continue
+        own, node = size(title), title.parent
+        while node is not None and node.tag not in UNBOXED:
+            if node.tag in BLOCKS and size(node) != own:
+                heads[node.mem_id] += 1
+                break
+            node = node.parent
+    return {box for box, n in heads.items() if n == 1}
 
 
 def write_blocks(root: Any, builder: TextBuilder) -> None:
     """Walk the tree in document order: text gathers into the current paragraph; a block element
     ends it; a heading element is its own paragraph; a titled box is marked (its title heads it only)."""
     buffer: list[str] = []
-    titles = [node for node in root.css("*") if node.tag in BLOCKS and _is_title(node)]
-    boxes = {box.mem_id for box in map(_box_of, titles) if box is not None}
+    boxes = _boxes(root)
 
     def flush(heading: bool = False) -> None:
         # HTML collapses white space: a source line break inside a paragraph is a space.

@@ -182,6 +182,8 @@ def test_a_heading_inside_a_titled_box_heads_only_the_box() -> None:
     }
     after_box = headings_in_force(paras, {0: "12.1. RAID", 2: "CAUTION Not backup"}, [(22, 40)])
     assert after_box[4] == after_box[5] == "12.1. RAID"
+    apart = headings_in_force(paras, {0: "A", 1: "Tip", 3: "Caution"}, [(12, 20), (32, 40)])
+    assert [apart[i] for i in range(6)] == ["A", "Tip", "A", "Caution", "A", "A"]
     nested = headings_in_force(paras, {0: "A", 1: "Box", 2: "Inner"}, [(12, 50), (22, 30)])
     assert [nested[i] for i in range(6)] == ["A", "Box", "Inner", "Box", "Box", "A"]
     assert headings_in_force(paras, headings) == {

@@ -229,6 +229,8 @@ def test_sphinx_footnotes_and_note_boxes_stay_and_permalink_marks_and_the_sites_
         "Or not at all."
     )
     assert extracted.title == "Logging HOWTO"
+    boxes = [extracted.text[s:e] for s, e, kind in extracted.marks if kind == "box"]
+    assert "Abstract\n\nLogging tracks events." in boxes  # the topic box heads only itself
 
 
 def test_a_title_keeps_what_is_not_a_site_name_after_the_h1() -> None:
@@ -387,8 +389,9 @@ copied to every disk at once, so a backup elsewhere is still needed.</div></div>
         (TIP_BOX, "CAUTION RAID is not Backup\n\nKeep backups. A RAID", "RAID-5 uses parity.", "12.1. RAID"),
     ],
 )
+@pytest.mark.parametrize("target", [8, 200])  # a passage a paragraph, or as many as fit
 def test_a_titled_box_is_marked_and_the_text_after_it_is_the_sections_again(
-    tokenizer: Tokenizer, page: bytes, box_text: str, after: str, section: str
+    tokenizer: Tokenizer, page: bytes, box_text: str, after: str, section: str, target: int
 ) -> None:
     extracted = read_bytes(page, "page.html")
     boxes = [extracted.text[s:e] for s, e, kind in extracted.marks if kind == "box"]
@@ -396,8 +399,19 @@ def test_a_titled_box_is_marked_and_the_text_after_it_is_the_sections_again(
     doc = Document(
         "page.html", extracted.text, "sha", "t", headings=extracted.headings, marks=extracted.marks
     )
-    small = ChunkParams(target_tokens=8, max_tokens=254)  # a passage a paragraph or two
-    passages = document_passages(doc, tokenizer, small)
+    passages = document_passages(doc, tokenizer, ChunkParams(target_tokens=target, max_tokens=254))
     assert [p.heading for p in passages if p.text.startswith(after)] == [section]
     inside = [p.heading for p in passages if "Keep backups." in p.text or "Names must" in p.text]
     assert inside == [box_text.split("\n")[0]]
+
+
+def test_a_heading_is_no_box_and_a_block_of_several_titles_is_none() -> None:
+    """An h2 with a subtitle beside it still heads its section; a list of posts, each with a styled
+    title, is not one box."""
+    subtitle = b"""<html><body><h1>Guide</h1><p>Intro.</p><div class="titlepage">
+    <h2 class="title">2. Installing</h2><p class="subtitle">The basics</p></div>
+    <p>Body text.</p></body></html>"""
+    posts = b"""<html><body><ul><li><p class="post-title">First post</p></li><li><p class="post-title">Second
+    post</p></li></ul><p>Older posts.</p></body></html>"""
+    for page in (subtitle, posts):
+        assert not [m for m in read_bytes(page, "p.html").marks if m[2] == "box"]

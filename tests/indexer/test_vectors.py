@@ -13,7 +13,6 @@ def passage(n: int, text: str, heading: str | None, doc: str = "d") -> Passage:
 def test_a_passage_is_embedded_after_its_heading_but_a_footnote_is_not() -> None:
     note = Passage("d#20", "d", 0, 9, "1 Or not.", "Note 1: Or not.", 0, ((0, 9),), footnote="1")
     passages = [passage(0, "Limits per user.", None), passage(1, "Use edquota.", "Quotas"), note]
-    passages += [passage(n, f"Other {n}.", f"Section {n}") for n in range(2, 20)]
     texts = embedding_texts(passages, {"d": "Book"}, "heading")
     assert texts[0] == "Limits per user."
     assert texts[1] == "Quotas. Use edquota."
@@ -36,3 +35,11 @@ def test_sentence_spans_follow_the_prefix() -> None:
     p = Passage(p.passage_id, p.doc_id, 0, len(p.text), p.text, p.heading, 0, ((0, 12), (13, 25)))
     text = "Quotas. " + p.text
     assert [text[s:e] for s, e in spans_in(p, text)] == ["Use edquota.", "Then reboot."]
+
+
+def test_a_small_corpus_keeps_its_headings() -> None:
+    """Three passages under one heading are all of a small corpus, but still few: the heading stays."""
+    passages = [passage(n, f"Step {n}.", "Installing") for n in range(3)]
+    assert embedding_texts(passages, {"d": "Guide"}, "heading") == [
+        f"Installing. Step {n}." for n in range(3)
+    ]
