@@ -29,6 +29,11 @@ def sorted_marks(marks: Iterable[Mark]) -> tuple[Mark, ...]:
     return tuple(sorted(marks, key=lambda m: (m[0], -m[1])))
 
 
+def mark_spans(marks: Iterable[Mark], *kinds: str) -> list[Span]:
+    """The spans of the marks of these kinds, sorted."""
+    return sorted((s, e) for s, e, kind in marks if kind in kinds)
+
+
 R = TypeVar("R", "StoredPassage", "StoredDocument")
 
 

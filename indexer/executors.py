@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from generation.crash_points import crash_point
 from generation.model import Embedder, ModelInfo
+from generation.records import mark_spans
 from indexer.chunking import ChunkParams, Passage, chunk_document
 from indexer.documents import Corpus, Document, load_corpus
 from indexer.embedding import Tokenizer
@@ -67,7 +68,7 @@ class Executor(Protocol):
 
 def document_passages(doc: Document, tokenizer: Tokenizer, params: ChunkParams) -> list[Passage]:
     """One document's passages, with the headings and titled boxes its reader found."""
-    boxes = [(s, e) for s, e, kind in doc.marks if kind == "box"]
+    boxes = mark_spans(doc.marks, "box")
     return chunk_document(doc.doc_id, doc.text, tokenizer, params, doc.headings, boxes)
 
 

@@ -23,6 +23,7 @@ from generation.records import (
     StoredDocument,
     StoredPassage,
     as_record,
+    mark_spans,
     sorted_marks,
 )
 from generation.vector_index import VectorIndex
@@ -91,7 +92,7 @@ def passage_records(documents: Sequence[Document], passages: Sequence[Passage]) 
     """Each passage with its provenance and the row of its first sentence vector."""
     pages = {d.doc_id: d.page_starts for d in documents}
     # Once per document, not per passage: a manual holds thousands of marks.
-    code = {d.doc_id: sorted((s, e) for s, e, kind in d.marks if kind in CODE_KINDS) for d in documents}
+    code = {d.doc_id: mark_spans(d.marks, *CODE_KINDS) for d in documents}
     records: list[StoredPassage] = []
     sentence_row = 0
     for p in passages:

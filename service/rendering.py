@@ -7,12 +7,12 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from generation.paragraphs import split_paragraphs
-from generation.records import Mark, Span, StoredPassage
+from generation.records import Mark, Span, StoredPassage, mark_spans
 
 SNIPPET_BEFORE = 120  # characters of context shown before the answer sentence in a result's snippet
 SNIPPET_AFTER = 160  # ... and after it; the whole passage is one click away (<details>)
@@ -68,10 +68,6 @@ def passage_view(text: str, answer: Span, code: Sequence[Span]) -> dict[str, Any
         "trail": bool(text[end:].strip()),
         "whole": _runs(text, 0, len(text), answer, code, flat=False),
     }
-
-
-def _kinds(marks: Iterable[Mark], *kinds: str) -> list[Span]:
-    return sorted((s, e) for s, e, kind in marks if kind in kinds)
 
 
 def _segments(
@@ -144,7 +140,7 @@ def document_blocks(
     for p in passages:
         anchors.setdefault(p.start, []).append(passage_anchor(p.passage_id))
     pages = {start: n for n, start in enumerate(page_starts, 1)}
-    code = _kinds(marks, "code")
+    code = mark_spans(marks, "code")
     cuts = {0, len(text), *anchors, *pages}
     cuts.update(x for span in (*paragraphs, *layout.cells, *code) for x in span)
     cuts.update(x for span in spans.values() if span for x in span)
@@ -166,12 +162,12 @@ class _Layout:
 
     @classmethod
     def of(cls, paragraphs: Sequence[Span], marks: Sequence[Mark]) -> _Layout:
-        tables = _kinds(marks, "table")
+        tables = mark_spans(marks, "table")
         kinds = {s: kind for s, _, kind in marks if kind in ("heading", "pre", "row")}
         rows = [p for p in paragraphs if kinds.get(p[0]) == "row" and _span_of(tables, p[0])]
         kinds = {s: kind for s, kind in kinds.items() if kind != "row"} | {r[0]: "row" for r in rows}
         cells_of: dict[Span, list[Span]] = {r: [] for r in rows}
-        for cell in _kinds(marks, "th", "td"):  # once over the cells: each to its row
+        for cell in mark_spans(marks, "th", "td"):  # once over the cells: each to its row
             row = _span_of(rows, cell[0]) or (_span_of(rows, cell[0] - 1) if cell[0] == cell[1] else None)
             if row is not None and cell[1] <= row[1]:
                 cells_of[row].append(cell)
