@@ -87,8 +87,8 @@ def load_corpora(
         if not lib.source.is_dir():
             continue
         searcher = library_searcher(lib, settings, embedder, work_dir, served)
-        own = {s: answerable(searcher, folder / f"{lib.questions}-{s}.jsonl") for s in SPLITS}
-        off = {s: load_lines(folder / f"{lib.questions}-off-topic-{s}.txt") for s in SPLITS}
+        own = {s: answerable(searcher, lib.questions_file(folder, s)) for s in SPLITS}
+        off = {s: load_lines(lib.off_topic_file(folder, s)) for s in SPLITS}
         corpora.append(Corpus(lib.questions, searcher, own, off))
     if scifact is not None and (scifact / "corpus.jsonl").is_file():
         sci = settings.replace(corpus_dir=work_dir / "scifact-corpus", index_dir=work_dir / "scifact-index")

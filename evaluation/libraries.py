@@ -35,6 +35,14 @@ class Library:
     questions: str  # prefix of its question files in eval/questions (-tuning.jsonl, -test.jsonl, ...)
     package: str = ""  # the Debian package that installs it
 
+    def questions_file(self, folder: Path, split: str) -> Path:
+        """Its questions with evidence of one split (tuning, test)."""
+        return folder / f"{self.questions}-{split}.jsonl"
+
+    def off_topic_file(self, folder: Path, split: str) -> Path:
+        """Its off-topic questions of one split, one a line."""
+        return folder / f"{self.questions}-off-topic-{split}.txt"
+
 
 LIBRARIES = (
     Library(
@@ -130,16 +138,14 @@ def answered(searcher: Searcher, path: Path, ranking: Ranking | None = None) -> 
 ALPHAS = (0.6, 0.7, 0.75, 0.8, 0.85, 0.9)
 
 
-def alpha_lines(searcher: Searcher, questions: Path, library: Library) -> list[str]:
-    """Recall@5 and MRR@10 by fusion weight on the library's tuning and test questions: is the default,
+def alpha_lines(searcher: Searcher, files: dict[str, Path]) -> list[str]:
+    """Recall@5 and MRR@10 by fusion weight on the library's question files by split: is the default,
     chosen across corpora, near the best on this one?"""
-    files = {split: questions / f"{library.questions}-{split}.jsonl" for split in ("tuning", "test")}
-    found = {split: path for split, path in files.items() if path.is_file()}
-    if not found:
+    if not files:
         return []
     lines = ["", "| fusion weight of the cosine | " + " | ".join(str(a) for a in ALPHAS) + " |"]
     lines.append("|---" * (len(ALPHAS) + 1) + "|")
-    for split, path in found.items():
+    for split, path in files.items():
         cells = []
         for alpha in ALPHAS:
             f = answered(searcher, path, replace(searcher.ranking, alpha=alpha))
@@ -196,14 +202,14 @@ def library_section(
         "| near-duplicates in the top 5 | U+FFFE/FFFF/FFFD in results |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for split in ("tuning", "test"):
-        path = questions / f"{library.questions}-{split}.jsonl"
-        if path.is_file():
-            lines.append(answered(searcher, path).row(split))
-    lines += alpha_lines(searcher, questions, library)
+    splits = ("tuning", "test")
+    paths = {split: library.questions_file(questions, split) for split in splits}
+    files = {split: path for split, path in paths.items() if path.is_file()}
+    lines += [answered(searcher, path).row(split) for split, path in files.items()]
+    lines += alpha_lines(searcher, files)
     lines.append("")
-    for split in ("tuning", "test"):
-        path = questions / f"{library.questions}-off-topic-{split}.txt"
+    for split in splits:
+        path = library.off_topic_file(questions, split)
         if path.is_file():
             n, total = flagged(searcher, load_lines(path))
             lines.append(f"- off-topic questions flagged ({split}, `{path.name}`): {n} of {total}")
