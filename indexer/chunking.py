@@ -347,6 +347,18 @@ def headings_in_force(
     return in_force
 
 
+def _paragraphs_within(paras: Sequence[Span], spans: Sequence[Span]) -> set[int]:
+    """The paragraphs that lie inside one of `spans` (sorted, not overlapping)."""
+    inside: set[int] = set()
+    j = 0
+    for i, (s, e) in enumerate(paras):
+        while j < len(spans) and spans[j][1] < e:
+            j += 1
+        if j < len(spans) and spans[j][0] <= s:
+            inside.add(i)
+    return inside
+
+
 def _note_headings(text: str, paras: Sequence[Span], note_of: dict[int, str]) -> dict[str, str]:
     """A footnote is headed by its label and first sentence, so each of its passages carries its subject."""
     note_headings: dict[str, str] = {}
@@ -418,10 +430,12 @@ def chunk_document(
     params: ChunkParams,
     heading_starts: Sequence[int] | None = None,
     boxes: Sequence[Span] = (),
+    terms: Sequence[Span] = (),
 ) -> list[Passage]:
     """Split one document into passages with provenance and footnote links. `heading_starts`: where the
     reader found heading paragraphs (structured formats); None: recognise heading lines in plain text.
-    `boxes`: titled boxes (a tip, a note): a heading inside one heads only the rest of it."""
+    `boxes`: titled boxes (a tip, a note): a heading inside one heads only the rest of it. `terms`: a
+    definition list's terms, labels of what follows them."""
     paras = split_paragraphs(text)
     notes_from, note_of, markers = find_notes(text, paras)
     headings = _headings(text, paras, notes_from, heading_starts)
@@ -434,6 +448,7 @@ def chunk_document(
     groups = _pack(_atoms(text, paras, params, tok), set(headings), note_of, params, resumes)
     note_headings = _note_headings(text, paras, note_of)
     label_paras = set(headings) | {i for i, (s, e) in enumerate(paras) if is_label(text[s:e])}
+    label_paras |= _paragraphs_within(paras, terms)
     passages: list[Passage] = []
     for n, group in enumerate(groups):
         body = [a for a in group if a.para not in headings] or group

@@ -223,6 +223,8 @@ def write_blocks(root: Any, builder: TextBuilder) -> None:
                 flush()
                 if child.mem_id in boxes:
                     builder.box(start)
+                if tag == "dt":
+                    builder.term(start)
             elif not tag.startswith("-"):  # inline elements; comments ("-comment") are skipped
                 walk(child)
             child = child.next

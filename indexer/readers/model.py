@@ -164,8 +164,16 @@ class TextBuilder:
     def box(self, start: int) -> None:
         """The paragraphs from `start` to here are a titled box (a tip, a note, an example): its title heads
         them only, and what follows is under the heading before it again."""
+        self._mark_since(start, "box")
+
+    def term(self, start: int) -> None:
+        """The paragraphs from `start` to here are a definition list's term ("EAFP", "-S", a question):
+        they name what the next block says."""
+        self._mark_since(start, "term")
+
+    def _mark_since(self, start: int, kind: str) -> None:
         if start < self.length:
-            self.marks.append((start, self.length, "box"))
+            self.marks.append((start, self.length, kind))
 
     def page(self) -> None:
         """The next paragraph starts a new page."""

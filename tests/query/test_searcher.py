@@ -271,6 +271,25 @@ def test_a_heading_or_label_is_never_the_highlight_while_the_passage_has_another
     assert hit.passage.text[s:e] in {"Run the installer from a terminal.", "Then restart the machine."}
 
 
+def test_a_definition_lists_term_is_never_the_highlight(tmp_path: Path, fake: FakeEmbedder) -> None:
+    """A glossary's term ("EAFP") names what its definition says: asked about it, the definition is marked."""
+    gen = _one_document(
+        tmp_path,
+        fake,
+        "glossary.html",
+        "<html><body><main><h1>Glossary</h1><dl><dt>EAFP</dt><dd><p>Easier to ask for forgiveness than "
+        "permission. This coding style assumes valid keys and catches exceptions.</p></dd></dl></main>"
+        "</body></html>",
+    )
+    hit = Searcher(gen, fake).search("EAFP", 1).hits[0]
+    labels = [
+        hit.passage.text[s:e] for i, (s, e) in enumerate(hit.passage.sentences) if i in hit.passage.labels
+    ]
+    assert labels == ["Glossary", "EAFP"]
+    s, e = hit.highlight
+    assert hit.passage.text[s:e].startswith(("Easier to ask", "This coding style"))
+
+
 def test_a_question_in_a_language_the_model_did_not_learn_leans_on_bm25(tmp_path: Path) -> None:
     """The model card names English; a French question's fusion gives BM25 in French more weight."""
     from generation.analysis import analyzer_named
