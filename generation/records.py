@@ -19,10 +19,10 @@ Span = tuple[int, int]
 # A stretch of a document's text and what the reader found it to be, for showing it (not for search):
 # "heading", "pre" (a code block), "code" (code in a line of prose), "table", "row" (a paragraph of a
 # table), "th" and "td" (a cell); and for chunking, "box" (a titled box, a tip or a note: its title heads
-# only the box) and "term" (a definition list's term: it names what the next block says, never the
-# sentence to highlight). Offsets point into the document's text.
+# only the box) and "label" (a definition list's term, a figure's caption: it names rather than says, and
+# is never the sentence to highlight). Offsets point into the document's text.
 Mark = tuple[int, int, str]
-MARK_KINDS = frozenset(["heading", "pre", "code", "table", "row", "th", "td", "box", "term"])
+MARK_KINDS = frozenset(["heading", "pre", "code", "table", "row", "th", "td", "box", "label"])
 
 
 def sorted_marks(marks: Iterable[Mark]) -> tuple[Mark, ...]:

@@ -430,12 +430,12 @@ def chunk_document(
     params: ChunkParams,
     heading_starts: Sequence[int] | None = None,
     boxes: Sequence[Span] = (),
-    terms: Sequence[Span] = (),
+    labels: Sequence[Span] = (),
 ) -> list[Passage]:
     """Split one document into passages with provenance and footnote links. `heading_starts`: where the
     reader found heading paragraphs (structured formats); None: recognise heading lines in plain text.
-    `boxes`: titled boxes (a tip, a note): a heading inside one heads only the rest of it. `terms`: a
-    definition list's terms, labels of what follows them."""
+    `boxes`: titled boxes (a tip, a note): a heading inside one heads only the rest of it. `labels`: what
+    names rather than says (a definition list's term, a figure's caption): never highlighted."""
     paras = split_paragraphs(text)
     notes_from, note_of, markers = find_notes(text, paras)
     headings = _headings(text, paras, notes_from, heading_starts)
@@ -448,7 +448,7 @@ def chunk_document(
     groups = _pack(_atoms(text, paras, params, tok), set(headings), note_of, params, resumes)
     note_headings = _note_headings(text, paras, note_of)
     label_paras = set(headings) | {i for i, (s, e) in enumerate(paras) if is_label(text[s:e])}
-    label_paras |= _paragraphs_within(paras, terms)
+    label_paras |= _paragraphs_within(paras, labels)
     passages: list[Passage] = []
     for n, group in enumerate(groups):
         body = [a for a in group if a.para not in headings] or group

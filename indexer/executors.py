@@ -67,9 +67,9 @@ class Executor(Protocol):
 
 
 def document_passages(doc: Document, tokenizer: Tokenizer, params: ChunkParams) -> list[Passage]:
-    """One document's passages, with the headings, titled boxes and terms its reader found."""
-    boxes, terms = mark_spans(doc.marks, "box"), mark_spans(doc.marks, "term")
-    return chunk_document(doc.doc_id, doc.text, tokenizer, params, doc.headings, boxes, terms)
+    """One document's passages, with the headings, titled boxes and labels its reader found."""
+    boxes, labels = mark_spans(doc.marks, "box"), mark_spans(doc.marks, "label")
+    return chunk_document(doc.doc_id, doc.text, tokenizer, params, doc.headings, boxes, labels)
 
 
 def chunk_corpus(corpus: Corpus, info: ModelInfo, params: ChunkParams) -> list[Passage]:

@@ -156,12 +156,16 @@ def _table_rows(table: Any) -> list[TableRow] | None:
 # A titled box ends where its title's nearest block ancestor with more text ends, unless that is a section
 # or the whole content: then its title heads what follows, as an h1-h6 does.
 UNBOXED = frozenset(["section", "article", "main", "body", "html"])
+# What a block holds besides text that a title can name: a figure's image, a chart, a video.
+MEDIA = "img, svg, picture, video, audio, object, embed, iframe, canvas"
 
 
-def _boxes(root: Any) -> set[int]:
+def _boxes(root: Any) -> tuple[set[int], set[int]]:
     """The blocks (by mem_id) that a styled title heads (DocBook's tip sidebars, Sphinx admonitions,
     examples): each title's nearest block ancestor holding more than the title. Not for h1-h6 (a heading
-    heads its section, whatever wraps it), nor a block that several titles would head (a list of posts)."""
+    heads its section, whatever wraps it), nor a block that several titles would head (a list of posts).
+    Also the titles that caption an image (a block holding the title and media, no other text): they
+    name the figure and head nothing, so they are labels in their section's text."""
     words: dict[int, int] = {}  # mem_id -> words in the node: each node's text read once, however many titles
 
     def size(node: Any) -> int:
@@ -170,6 +174,7 @@ def _boxes(root: Any) -> set[int]:
         return int(words[node.mem_id])
 
     heads: Counter[int] = Counter()
+    captions: set[int] = set()
     for title in root.css("*"):
         if title.tag not in BLOCKS or title.tag in HEADINGS or not _is_title(title):
             continue
@@ -178,15 +183,18 @@ def _boxes(root: Any) -> set[int]:
             if node.tag in BLOCKS and size(node) != own:
                 heads[node.mem_id] += 1
                 break
+            if node.tag in BLOCKS and node.css_first(MEDIA) is not None:
+                captions.add(title.mem_id)
+                break
             node = node.parent
-    return {box for box, n in heads.items() if n == 1}
+    return {box for box, n in heads.items() if n == 1}, captions
 
 
 def write_blocks(root: Any, builder: TextBuilder) -> None:
     """Walk the tree in document order: text gathers into the current paragraph; a block element
     ends it; a heading element is its own paragraph; a titled box is marked (its title heads it only)."""
     buffer: list[str] = []
-    boxes = _boxes(root)
+    boxes, captions = _boxes(root)
 
     def flush(heading: bool = False) -> None:
         # HTML collapses white space: a source line break inside a paragraph is a space.
@@ -199,6 +207,12 @@ def write_blocks(root: Any, builder: TextBuilder) -> None:
             tag = child.tag
             if tag == "-text":
                 buffer.append(plain(child.text_content or ""))
+            elif child.mem_id in captions:
+                flush()
+                start = builder.next_start
+                buffer.append(plain(child.text(separator=" ") or ""))
+                flush()
+                builder.label(start)
             elif tag in HEADINGS or (tag in BLOCKS and _is_title(child)):
                 flush()
                 buffer.append(plain(child.text(separator=" ") or ""))
@@ -224,7 +238,7 @@ def write_blocks(root: Any, builder: TextBuilder) -> None:
                 if child.mem_id in boxes:
                     builder.box(start)
                 if tag == "dt":
-                    builder.term(start)
+                    builder.label(start)
             elif not tag.startswith("-"):  # inline elements; comments ("-comment") are skipped
                 walk(child)
             child = child.next

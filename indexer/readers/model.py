@@ -166,10 +166,10 @@ class TextBuilder:
         them only, and what follows is under the heading before it again."""
         self._mark_since(start, "box")
 
-    def term(self, start: int) -> None:
-        """The paragraphs from `start` to here are a definition list's term ("EAFP", "-S", a question):
-        they name what the next block says."""
-        self._mark_since(start, "term")
+    def label(self, start: int) -> None:
+        """The paragraphs from `start` to here name rather than say: a definition list's term ("EAFP",
+        "-S"), a figure's caption."""
+        self._mark_since(start, "label")
 
     def _mark_since(self, start: int, kind: str) -> None:
         if start < self.length:

@@ -405,6 +405,29 @@ def test_a_titled_box_is_marked_and_the_text_after_it_is_the_sections_again(
     assert inside == [box_text.split("\n")[0]]
 
 
+FIGURE = b"""<html><body><div class="section"><div class="titlepage"><div><div>
+<h2 class="title">9.1. System Boot</h2></div></div></div><p>The BIOS starts first.</p>
+<div class="figure"><div class="figure-contents"><div class="mediaobject"><img src="boot.png" alt="Boot"/>
+</div></div><p class="title"><strong>Figure 9.1. Boot sequence of a computer</strong></p></div>
+<p>Then systemd starts the services.</p></div></body></html>"""
+
+
+def test_a_figures_caption_is_a_label_and_heads_nothing(tokenizer: Tokenizer) -> None:
+    """A DocBook figure's title names its image: the text after the figure is still the section's, and
+    the caption is never the highlighted sentence."""
+    extracted = read_bytes(FIGURE, "boot.html")
+    labels = [extracted.text[s:e] for s, e, kind in extracted.marks if kind == "label"]
+    assert labels == ["Figure 9.1. Boot sequence of a computer"]
+    assert [extracted.text[h:].split("\n")[0] for h in extracted.headings] == ["9.1. System Boot"]
+    doc = Document(
+        "boot.html", extracted.text, "sha", "t", headings=extracted.headings, marks=extracted.marks
+    )
+    (passage,) = document_passages(doc, tokenizer, ChunkParams(target_tokens=200, max_tokens=254))
+    assert passage.heading == "9.1. System Boot"
+    said = [passage.text[s:e] for i, (s, e) in enumerate(passage.sentences) if i not in passage.labels]
+    assert said == ["The BIOS starts first.", "Then systemd starts the services."]
+
+
 def test_a_heading_is_no_box_and_a_block_of_several_titles_is_none() -> None:
     """An h2 with a subtitle beside it still heads its section; a list of posts, each with a styled
     title, is not one box."""
