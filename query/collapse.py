@@ -31,10 +31,12 @@ class Copy:
 
 def near_duplicates(a: Copy, b: Copy, threshold: float) -> bool:
     """Whether at least `threshold` of the shorter passage's shingles are in the other. Overlapping
-    passages of one document are neighbours that share a sentence by design, never duplicates."""
+    passages of one document (neighbours that share a sentence by design) by their offsets instead: the
+    same share of the shorter's characters is the shared text (a paragraph's short last window)."""
     pa, pb = a.passage, b.passage
     if pa.doc_id == pb.doc_id and pa.start < pb.end and pb.start < pa.end:
-        return False
+        shared = min(pa.end, pb.end) - max(pa.start, pb.start)
+        return shared >= threshold * min(pa.end - pa.start, pb.end - pb.start)
     if not a.shingles or not b.shingles:
         return False
     return len(a.shingles & b.shingles) >= threshold * min(len(a.shingles), len(b.shingles))

@@ -43,13 +43,21 @@ def copy(p: StoredPassage) -> Copy:
 SENTENCE = "The workers held Paris for seventy six days and then the army of Versailles came back."
 
 
+NEXT = " Then the next paragraph begins, about the congress of the soviets and what the delegates voted."
+
+
 def test_copies_in_other_documents_fold_and_overlapping_neighbours_do_not() -> None:
     html = passage("book.html", 0, SENTENCE + " More words follow here.")
     pdf = passage("book.pdf", 40, "Chapter 2 " + SENTENCE)
-    neighbour = passage("book.html", 10, SENTENCE[10:] + " Then the next paragraph begins.")
+    neighbour = passage(
+        "book.html", len(SENTENCE) + 1, "More words follow here." + NEXT
+    )  # one sentence shared
     other = passage("book.pdf", 900, "A different paragraph about the soviets and the party congress.")
     assert near_duplicates(copy(html), copy(pdf), 0.6)
     assert not near_duplicates(copy(html), copy(neighbour), 0.6), "one document, overlapping: neighbours"
+    # A paragraph's last window that is mostly the one before it: the same text twice, folded.
+    tail = passage("book.html", 10, SENTENCE[10:] + " More words follow here. End.")
+    assert near_duplicates(copy(html), copy(tail), 0.6)
     assert not near_duplicates(copy(html), copy(other), 0.6)
     far = passage("book.html", 5000, SENTENCE)  # the same text again, elsewhere in one document
     assert near_duplicates(copy(html), copy(far), 0.6)
