@@ -64,6 +64,13 @@ def decode_html(raw: bytes) -> str:
 
 
 _TITLE_CLASS = re.compile(r"(?:^|[\s_-])title(?:$|[\s_-])", re.IGNORECASE)
+# Boxes that generators name for what they hold (DocBook's note/tip/caution, Sphinx's admonition, AsciiDoc's
+# admonitionblock, Markdown alerts): an h1-h6 right inside one titles the box, not the rest of its section.
+_ADMONITION_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:admonition\w*|note|tip|hint|warning|caution|important|attention|danger|callout|alert)"
+    r"(?:$|[\s_-])",
+    re.IGNORECASE,
+)
 # Links that step through a document's pages: DocBook/Publican put an accesskey on them, others rel.
 MAX_STEP_BAR_TEXT = 80
 _STEP_RELS = frozenset(["prev", "previous", "next", "up", "home", "start", "contents", "index", "top"])
@@ -86,6 +93,11 @@ def _is_prose(node: Any) -> bool:
 def _is_title(node: Any) -> bool:
     """A block styled as a title ("title", "admonition-title"): a heading, though not an h1-h6 element."""
     return bool(_TITLE_CLASS.search(node.attributes.get("class") or ""))
+
+
+def _is_admonition(node: Any) -> bool:
+    """A box named for a note, a tip, a warning (its class)."""
+    return bool(_ADMONITION_CLASS.search(node.attributes.get("class") or ""))
 
 
 def _is_page_steps(node: Any) -> bool:
@@ -162,8 +174,9 @@ MEDIA = "img, svg, picture, video, audio, object, embed, iframe, canvas"
 
 def _boxes(root: Any) -> tuple[set[int], set[int]]:
     """The blocks (by mem_id) that a styled title heads (DocBook's tip sidebars, Sphinx admonitions,
-    examples): each title's nearest block ancestor holding more than the title. Not for h1-h6 (a heading
-    heads its section, whatever wraps it), nor a block that several titles would head (a list of posts).
+    examples): each title's nearest block ancestor holding more than the title. An h1-h6 heads its
+    section, whatever wraps it, unless it is right inside a note or tip box (DocBook's stock HTML titles
+    those with an h3). Never a block that several titles would head (a list of posts).
     Also the titles that caption an image (a block holding the title and media, no other text): they
     name the figure and head nothing, so they are labels in their section's text."""
     words: dict[int, int] = {}  # mem_id -> words in the node: each node's text read once, however many titles
@@ -176,7 +189,13 @@ def _boxes(root: Any) -> tuple[set[int], set[int]]:
     heads: Counter[int] = Counter()
     captions: set[int] = set()
     for title in root.css("*"):
-        if title.tag not in BLOCKS or title.tag in HEADINGS or not _is_title(title):
+        if title.tag in HEADINGS:
+            box = title.parent
+            if box is not None and box.tag in BLOCKS and box.tag not in UNBOXED and _is_admonition(box):
+                if size(box) != size(title):
+                    heads[box.mem_id] += 1
+            continue
+        if title.tag not in BLOCKS or not _is_title(title):
             continue
         own, node = size(title), title.parent
         while node is not None and node.tag not in UNBOXED:

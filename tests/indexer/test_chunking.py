@@ -144,6 +144,17 @@ def test_footnote_marker_after_period_ends_the_sentence() -> None:
     assert text[spans[0][0] : spans[0][1]] == "It began in 1871.1"
 
 
+def test_a_table_row_that_starts_with_a_number_is_no_footnote() -> None:
+    """A status-code table ("1-9 | reserved") after a sentence ending in a number is the document's text,
+    not a notes section running to its end."""
+    text = (
+        "Codes are listed below.1 See the table.\n\n0 | success\n\n1-9 | reserved\n\nHere are the commands."
+    )
+    assert find_notes(text, split_paragraphs(text)) == (4, {}, [])
+    quoted = "It began in 1871.1 Marx hailed it.\n\n1“Throughout this critique,” he wrote."
+    assert find_notes(quoted, split_paragraphs(quoted))[1] == {1: "1"}
+
+
 def test_numbered_heading_lines_of_plain_text_are_headings(tokenizer: Tokenizer) -> None:
     from indexer.documents import title_for
 
