@@ -191,9 +191,13 @@ def _boxes(root: Any) -> tuple[set[int], set[int]]:
     for title in root.css("*"):
         if title.tag in HEADINGS:
             box = title.parent
-            if box is not None and box.tag in BLOCKS and box.tag not in UNBOXED and _is_admonition(box):
-                if size(box) != size(title):
-                    heads[box.mem_id] += 1
+            if (
+                box is not None
+                and box.tag in BLOCKS - UNBOXED
+                and _is_admonition(box)
+                and size(box) != size(title)
+            ):
+                heads[box.mem_id] += 1
             continue
         if title.tag not in BLOCKS or not _is_title(title):
             continue
