@@ -19,7 +19,7 @@ CHROMIUM := /usr/bin/chromium
 MANUAL := /usr/share/doc/libtasn1-doc/libtasn1.pdf
 WRK := /usr/bin/wrk
 # Real libraries for `make eval`, `calibrate` and `crosscorpus` (Debian's documentation packages).
-LIBRARIES := /usr/share/doc/debian-handbook/html/en-US /usr/share/doc/python3.11/html
+LIBRARIES := /usr/share/doc/debian-handbook/html/en-US /usr/share/doc/python3.11/html /usr/share/developers-reference
 # The load balancer of the replicas test (deploy/haproxy.cfg).
 HAPROXY := /usr/sbin/haproxy
 # axe-core for the accessibility tests, from the npm registry, kept out of the repository (.cache/).
@@ -73,7 +73,7 @@ $(AXE):
 
 $(LIBRARIES):
 	$(SUDO) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq debian-handbook python3.11-doc
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq debian-handbook python3.11-doc developers-reference
 
 $(WRK):
 	$(SUDO) apt-get update -qq

@@ -75,6 +75,28 @@ LIBRARIES = (
         "python-docs",
         "python3.11-doc",
     ),
+    Library(
+        # The folder as installed: the same book as chapter pages, as one page and as a PDF (near-duplicates
+        # across formats). Not search.html (no content), the EPUB or the gzipped text.
+        "Debian Developer's Reference 12.18 (HTML chapters, the one-page HTML and the PDF)",
+        Path("/usr/share/developers-reference"),
+        (
+            "index.html",
+            "scope.html",
+            "new-maintainer.html",
+            "developer-duties.html",
+            "resources.html",
+            "pkgs.html",
+            "best-pkging-practices.html",
+            "beyond-pkging.html",
+            "l10n.html",
+            "tools.html",
+            "developers-reference.html",
+            "developers-reference.pdf",
+        ),
+        "developers-reference",
+        "developers-reference",
+    ),
 )
 
 
