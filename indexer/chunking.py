@@ -142,10 +142,11 @@ def heading_of(block: str, markdown: bool) -> str | None:
         return None
     numbered = _SECTION_NUMBER.match(stripped)
     if numbered:
-        # "1.1.1. The shell prompt", "A.2.": a numbered heading, titled or not (a title after the number
-        # must read as one: a capital or a digit first, no sentence punctuation at the end).
+        # "1.1.1. The shell prompt", "3.18. /tmp : Temporary files", "A.2.": a numbered heading, titled or
+        # not (a title after the number must read as one: no lower-case letter first, as a list item's
+        # sentence may have, and no sentence punctuation at the end; scripts without case pass).
         title = stripped[numbered.end() :].strip()
-        if not title or ((title[0].isupper() or title[0].isdigit()) and title[-1] not in ".!?,;:"):
+        if not title or (not title[0].islower() and title[-1] not in ".!?,;:"):
             return block
         return None
     if stripped[-1] in ".!?,;:" or not stripped[0].isupper():
