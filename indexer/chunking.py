@@ -69,9 +69,9 @@ _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+|\bwww\.\S+", re.IGNORECASE)
 _SECTION_NUMBER = re.compile(
     r"(?:(?:\d{1,3}|[A-Z]|[IVXLC]{1,6})(?:\.\d{1,3})*\.|\d{1,3}(?:\.\d{1,3})+)(?=\s|$)"
 )
-# A note's number glued to its first word or an opening quote ("1The Paris Commune", "2“Throughout"), not
+# A note's number glued to its first word or a quote mark ("1The Paris Commune", "2”Throughout"), not
 # to a dash or a bar ("1-9 | reserved", a table's row).
-_NOTE_START = re.compile(r"(\d{1,3})(?=[^\W\d_]|[\"'“‘«(\[])")
+_NOTE_START = re.compile(r"(\d{1,3})(?=[^\W\d_]|[\"'“”‘’«»„‚(\[])")
 # A marker: digits glued to sentence punctuation or a closing quote/bracket ("1871.1 Marx",
 # "(par. 5.2)3"), optionally after one space ("Revolution. 2"), followed by whitespace or the end.
 _MARKER = re.compile(r"(?<=[.!?,;:\"'”’)\]])( ?)(\d{1,3})(?=\s|$)")

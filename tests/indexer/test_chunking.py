@@ -151,7 +151,7 @@ def test_a_table_row_that_starts_with_a_number_is_no_footnote() -> None:
         "Codes are listed below.1 See the table.\n\n0 | success\n\n1-9 | reserved\n\nHere are the commands."
     )
     assert find_notes(text, split_paragraphs(text)) == (4, {}, [])
-    quoted = "It began in 1871.1 Marx hailed it.\n\n1“Throughout this critique,” he wrote."
+    quoted = "It began in 1871.1 Marx hailed it.\n\n1”Throughout this critique,” he wrote."
     assert find_notes(quoted, split_paragraphs(quoted))[1] == {1: "1"}
 
 
