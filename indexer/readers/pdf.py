@@ -6,6 +6,7 @@ another with each page's start offset kept."""
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import statistics
 from collections import Counter
@@ -14,7 +15,10 @@ from dataclasses import dataclass
 from indexer.readers.model import PAGE_BREAK, Extracted, ReaderError, TextBuilder, plain
 
 EDGE_LINES = 3  # lines at the top and bottom of a page that may be running headers or footers
+HEADING_SIZE = 1.2  # type this many times the body's size is a heading
+OUTERMOST_PAGES = 3  # a page's first or last line repeated on this many pages is a running header or footer
 _DIGITS = re.compile(r"\d+")
+_EDGE_NUMBER = re.compile(r"^\d{1,4}(?=\s|$)|(?<=\s)\d{1,4}$")  # a number opening or closing a line
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(/|of)\s*\d+)?$", re.IGNORECASE)
 # A hyphenation point: PDFium reports one as U+FFFE (and some files carry U+00AD or U+0002).
 _SOFT_HYPHENS = ("\u00ad", "\x02", "\ufffe")
@@ -79,20 +83,62 @@ def _normal(line: str) -> str:
     return _DIGITS.sub("#", " ".join(line.lower().split()))
 
 
-def _running(pages: list[list[Line]]) -> set[str]:
+def _running(pages: list[list[Line]], heading_size: float) -> set[str]:
     """Normalised lines (digits as #) that sit at a page edge on several pages: running headers and
-    footers, including those that change by chapter ("Chapter 4: Function reference 12")."""
+    footers, including those that change by chapter ("Chapter 4: Function reference 12"). Near an edge
+    on a fifth of the pages, or the very first or last line of three, not set as a heading: a chapter's
+    own header ("28 Chapter 4. Managing Packages") tops only that chapter's pages."""
     if len(pages) < 3:
         return set()
     seen: Counter[str] = Counter()
+    outermost: Counter[str] = Counter()
     for lines in pages:
         edges = lines[:EDGE_LINES] + lines[-EDGE_LINES:]
         seen.update({_normal(line.text) for line in edges})
-    return {text for text, count in seen.items() if count >= max(3, 0.2 * len(pages))}
+        # A lone word on top of pages is a label ("CHAPTER" over "ONE"), not a header.
+        outer = [
+            line for line in lines[:1] + lines[-1:] if line.size < heading_size and len(line.text.split()) > 1
+        ]
+        outermost.update({_normal(line.text) for line in outer})
+    return {text for text, count in seen.items() if count >= max(3, 0.2 * len(pages))} | {
+        text for text, count in outermost.items() if count >= OUTERMOST_PAGES
+    }
 
 
-def _strip_edges(lines: list[Line], running: set[str], several_pages: bool) -> list[Line]:
+def _edge_numbers(text: str) -> list[int]:
+    """The numbers a line starts or ends with ("28 Chapter 4. Managing Packages", "4.5. The Developers
+    Database 19")."""
+    return [int(m.group(0)) for m in _EDGE_NUMBER.finditer(text.strip())]
+
+
+def _page_number_offset(pages: list[list[Line]], heading_size: float) -> int | None:
+    """What to add to a page's index to get the number printed on it, when the pages' first or last lines
+    carry it (on a third of them at least): a line that carries its page's number is a running header or
+    footer, whatever else it says (the section a page is in changes from page to page)."""
+    offsets: Counter[int] = Counter()
+    for i, lines in enumerate(pages):
+        edges = [line for line in lines[:1] + lines[-1:] if line.size < heading_size]
+        offsets.update({n - i for line in edges for n in _edge_numbers(line.text)})
+    if not offsets:
+        return None
+    offset, count = offsets.most_common(1)[0]
+    return offset if count >= max(3, len(pages) / 3) else None
+
+
+def _strip_edges(
+    lines: list[Line],
+    running: set[str],
+    several_pages: bool,
+    page_number: int | None = None,
+    heading_size: float = math.inf,
+) -> list[Line]:
+    """A page's lines without the running headers and footers at its top and bottom (and, given the number
+    printed on the page, a line of body-size type that carries it: a chapter's "1 Introduction", set large
+    on page 1, stays)."""
+
     def is_furniture(line: Line) -> bool:
+        if page_number is not None and line.size < heading_size and page_number in _edge_numbers(line.text):
+            return True
         return _normal(line.text) in running or (several_pages and bool(_PAGE_NUMBER.match(line.text)))
 
     head = 0
@@ -117,7 +163,7 @@ def _join(previous: str, line: str, new_page: bool = False) -> str:
 def _continues(paragraph: str, last: Line | None, line: Line, width: float, body: float) -> bool:
     """A paragraph runs on over a page break: the page opens mid-sentence, or the previous page's last
     line fills the measure and has no final punctuation."""
-    if not paragraph or last is None or line.size >= 1.2 * body:
+    if not paragraph or last is None or line.size >= HEADING_SIZE * body:
         return False
     if line.text[:1].islower():
         return True
@@ -188,8 +234,13 @@ def _new_paragraph(above: Line, line: Line, is_heading: bool, heading: bool, m: 
 
 def read(raw: bytes, name: str) -> Extracted:
     pages, title = _pages(raw)
-    running = _running(pages)
-    pages = [_strip_edges(lines, running, len(pages) > 1) for lines in pages]
+    # Set larger than body text (as measured before the furniture goes): a heading, never furniture.
+    heading_size = HEADING_SIZE * (_measure(pages).body or math.inf)
+    running, offset = _running(pages, heading_size), _page_number_offset(pages, heading_size)
+    pages = [
+        _strip_edges(lines, running, len(pages) > 1, None if offset is None else i + offset, heading_size)
+        for i, lines in enumerate(pages)
+    ]
     pages = [[] if is_reference_page(lines) else lines for lines in pages]  # pages still count
     m = _measure(pages)
     builder = TextBuilder()
@@ -205,7 +256,7 @@ def read(raw: bytes, name: str) -> Extracted:
             paragraph, heading = "", False
             builder.page()
         for i, line in enumerate(lines):
-            is_heading = bool(m.body) and line.size >= 1.2 * m.body
+            is_heading = bool(m.body) and line.size >= HEADING_SIZE * m.body
             if i and paragraph and _new_paragraph(lines[i - 1], line, is_heading, heading, m):
                 builder.paragraph(paragraph, heading)
                 paragraph = ""

@@ -56,6 +56,12 @@ def test_the_texinfo_pdf_loses_its_running_chapter_headers_and_keeps_its_pages()
     extracted = read_bytes(PDF.read_bytes(), PDF.name)
     assert "Chapter 4: Function reference" not in extracted.text  # the header of every page of chapter 4
     assert "4 Function reference" in extracted.text  # the chapter's own heading stays
+    # Chapters of two or three pages: their headers carry the page's number ("Chapter 3: Utilities 6").
+    for header in ("Chapter 2: ASN.1 structure handling", "Chapter 3: Utilities", "Appendix A: Copying"):
+        assert header not in extracted.text
+    # A chapter's heading whose number is its page's ("1 Introduction" on page 1) is set large: it stays.
+    for heading in ("1 Introduction", "2 ASN.1 structure handling", "3 Utilities"):
+        assert extracted.text.count(heading) == 1
     pdf = pdfium.PdfDocument(PDF)
     starts = extracted.page_starts
     assert len(starts) == len(pdf)
