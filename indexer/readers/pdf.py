@@ -19,6 +19,9 @@ HEADING_SIZE = 1.2  # type this many times the body's size is a heading
 OUTERMOST_PAGES = 3  # a page's first or last line repeated on this many pages is a running header or footer
 _DIGITS = re.compile(r"\d+")
 _EDGE_NUMBER = re.compile(r"^\d{1,4}(?=\s|$)|(?<=\s)\d{1,4}$")  # a number opening or closing a line
+# A line that ends inside a path, an address or a link: after a slash ("debian/"), or after a dot in a word
+# holding "@" or "://" ("admin@rt.", "https://wiki.debian."). Typesetters break these without a hyphen.
+_BROKEN_LINK = re.compile(r"(?:^|\s)(?:\S*/|\S*(?:@|://)\S*\.)$")
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(/|of)\s*\d+)?$", re.IGNORECASE)
 # A hyphenation point: PDFium reports one as U+FFFE (and some files carry U+00AD or U+0002).
 _SOFT_HYPHENS = ("\u00ad", "\x02", "\ufffe")
@@ -151,13 +154,24 @@ def _strip_edges(
 
 
 def _join(previous: str, line: str, new_page: bool = False) -> str:
-    """Join two lines of one paragraph: a word hyphenated across the line end becomes one word."""
+    """Join two lines of one paragraph: a word hyphenated across the line end becomes one word, and so
+    does a path, an address or a link broken after a slash or a dot ("debian/" "changelog")."""
     mark = PAGE_BREAK if new_page else ""
     if previous.endswith(_SOFT_HYPHENS):
         return previous[:-1] + ("" if line[:1].islower() else "-") + mark + line
     if len(previous) > 1 and previous.endswith("-") and previous[-2].isalpha() and line[:1].islower():
         return previous[:-1] + mark + line
+    broken = _BROKEN_LINK.search(previous)
+    if broken and line[:1].isalnum() and not line[:1].isupper() and not _listing(broken.group(0), line):
+        return previous + mark + line
     return previous + " " + mark + line
+
+
+def _listing(path: str, line: str) -> bool:
+    """The next line starts where the path did: a listing of paths, one a line ("dists/stable/main/",
+    "dists/stable/main/binary-amd64/"), not one path broken in two ("/usr/", "share/doc")."""
+    first = [part for part in path.strip().split("/") if part][:1]
+    return bool(first) and line.split("/", 1)[0] == first[0]
 
 
 def _continues(paragraph: str, last: Line | None, line: Line, width: float, body: float) -> bool:

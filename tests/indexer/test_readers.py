@@ -97,6 +97,19 @@ def test_words_hyphenated_across_line_ends_are_joined() -> None:
     assert _clean("a glyph \ufffdwithout\uffff a code") == "a glyph without a code"
 
 
+def test_paths_addresses_and_links_broken_across_line_ends_are_joined() -> None:
+    """Typesetters break a path or an address after a slash or a dot, with no hyphen (Debian's PDFs)."""
+    assert _join("installed in /usr/", "share/doc/package") == "installed in /usr/share/doc/package"
+    assert _join("mail to admin@rt.", "debian.org and") == "mail to admin@rt.debian.org and"
+    assert _join("see https://www.debian.org/", "security/faq") == "see https://www.debian.org/security/faq"
+    # A listing of paths, one a line, stays apart; so do a sentence's end and a new sentence.
+    assert _join("dists/stable/main/", "dists/stable/main/binary-amd64/") == (
+        "dists/stable/main/ dists/stable/main/binary-amd64/"
+    )
+    assert _join("kept in /etc/.", "The next one") == "kept in /etc/. The next one"
+    assert _join("in 2023.", "then") == "in 2023. then"
+
+
 def test_markdown_front_matter_and_markup_are_left_out() -> None:
     source = (
         b"---\ntitle: Front\nauthor: x\n---\n# The *Real* Title\n\nSome **bold** and [a link](http://x).\n"
