@@ -73,6 +73,8 @@ _ADMONITION_CLASS = re.compile(
 )
 # Links that step through a document's pages: DocBook/Publican put an accesskey on them, others rel.
 MAX_STEP_BAR_TEXT = 80
+CONTENTS_LIST_LINKS = 5  # a list of this many links or more ...
+CONTENTS_LIST_SHARE = 0.9  # ... whose words are this share links is a table of contents
 _STEP_RELS = frozenset(["prev", "previous", "next", "up", "home", "start", "contents", "index", "top"])
 
 
@@ -113,6 +115,16 @@ def _is_page_steps(node: Any) -> bool:
         rest = rest.replace(a.text() or "", "", 1)
     # The bar may name the book or page between its links ("Prev · The Handbook · Next").
     return stepping and len(rest.strip()) <= MAX_STEP_BAR_TEXT
+
+
+def _is_contents_list(node: Any) -> bool:
+    """A list made of links and little else (a table of contents, a "list of tables", a toctree): it names
+    other pages' sections, and would rank as the answer to any question about them."""
+    links = node.css("a[href]")
+    if len(links) < CONTENTS_LIST_LINKS:
+        return False
+    linked = sum(len((a.text() or "").split()) for a in links)
+    return linked >= CONTENTS_LIST_SHARE * len((node.text(separator=" ") or "").split())
 
 
 MAX_COLSPAN = 50
@@ -294,6 +306,9 @@ def main_content(tree: Any) -> Any:
             node.decompose()
     for node in tree.css("ul, ol, div, p, table"):
         if _is_page_steps(node):
+            node.decompose()
+    for node in tree.css("ul, ol, dl"):
+        if node.parent is not None and _is_contents_list(node):
             node.decompose()
     for node in tree.css("div, section, aside, ul, ol, table"):
         names = f"{node.attributes.get('class') or ''} {node.attributes.get('id') or ''}"

@@ -451,6 +451,19 @@ def test_a_figures_caption_is_a_label_and_heads_nothing(tokenizer: Tokenizer) ->
     assert said == ["The BIOS starts first.", "Then systemd starts the services."]
 
 
+def test_a_table_of_contents_is_not_content() -> None:
+    """A list of links to the book's sections (Sphinx's toctree, DocBook's list of tables) is left out; a
+    list with a link or two in its prose stays."""
+    toc = "".join(f'<li><a href="ch{i}.html">{i}. Chapter {i}</a></li>' for i in range(1, 8))
+    page = f"""<html><body><main><h1>The Book</h1><p>Welcome.</p>
+    <div class="toctree-wrapper"><ul>{toc}</ul></div>
+    <ul><li>Read <a href="ch1.html">the first chapter</a> before you install anything.</li>
+    <li>Then configure the network.</li></ul></main></body></html>""".encode()
+    text = read_bytes(page, "index.html").text
+    assert "Chapter 3" not in text
+    assert "Read the first chapter before you install anything." in text
+
+
 def test_a_heading_is_no_box_and_a_block_of_several_titles_is_none() -> None:
     """An h2 with a subtitle beside it still heads its section; a list of posts, each with a styled
     title, is not one box."""
