@@ -22,6 +22,10 @@ _EDGE_NUMBER = re.compile(r"^\d{1,4}(?=\s|$)|(?<=\s)\d{1,4}$")  # a number openi
 # A line that ends inside a path, an address or a link: after a slash ("debian/"), or after a dot in a word
 # holding "@" or "://" ("admin@rt.", "https://wiki.debian."). Typesetters break these without a hyphen.
 _BROKEN_LINK = re.compile(r"(?:^|\s)(?:\S*/|\S*(?:@|://)\S*\.)$")
+# A list item's marker: a bullet, or a number and a dot or parenthesis, then a space. Only a bullet opens
+# a paragraph by itself ("12. It" may be a sentence's line break after "Debian").
+_BULLET = re.compile(r"[•●▪◦‣∙*]\s")
+_LIST_ITEM = re.compile(r"(?:[•●▪◦‣∙*]|\d{1,3}[.)])\s")
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(/|of)\s*\d+)?$", re.IGNORECASE)
 # A hyphenation point: PDFium reports one as U+FFFE (and some files carry U+00AD or U+0002).
 _SOFT_HYPHENS = ("\u00ad", "\x02", "\ufffe")
@@ -241,9 +245,15 @@ def _new_paragraph(above: Line, line: Line, is_heading: bool, heading: bool, m: 
     # Larger type has larger line spacing: scale the gap that separates paragraphs.
     spacing = 1.45 * m.step * max(1.0, line.size / m.body if m.body else 1.0)
     # A first-line indent: further right than the line above (a block indented as a whole is not a new
-    # paragraph at each line).
+    # paragraph at each line), unless that line opens a list item (its text hangs indented under the
+    # marker) or this one goes on in lower case.
     indent = line.left - above.left > 0.8 * (line.size or m.body)
-    return is_heading != heading or gap > spacing or gap < 0 or (indent and not heading)
+    hanging = bool(_LIST_ITEM.match(above.text)) or line.text[:1].islower()
+    # A list item is a paragraph of its own (a sentence for the highlight), whatever the spacing.
+    item = bool(_BULLET.match(line.text))
+    return (
+        is_heading != heading or gap > spacing or gap < 0 or (indent and not heading and not hanging) or item
+    )
 
 
 def read(raw: bytes, name: str) -> Extracted:

@@ -17,7 +17,7 @@ from indexer.embedding import Tokenizer
 from indexer.executors import document_passages
 from indexer.readers import ReaderError, read_bytes
 from indexer.readers.archive import MAX_UNCOMPRESSED
-from indexer.readers.pdf import _clean, _join
+from indexer.readers.pdf import Line, _clean, _join, _Measure, _new_paragraph
 from tests.corpus import ESSAY, SEEDS
 
 DOCS = Path(__file__).resolve().parent.parent / "documents"
@@ -108,6 +108,21 @@ def test_paths_addresses_and_links_broken_across_line_ends_are_joined() -> None:
     )
     assert _join("kept in /etc/.", "The next one") == "kept in /etc/. The next one"
     assert _join("in 2023.", "then") == "in 2023. then"
+
+
+def test_a_pdf_list_item_is_a_paragraph_and_its_hanging_lines_are_not() -> None:
+    """A bullet's text hangs indented under its marker: the indent is no new paragraph; the next bullet
+    is (a list item is a sentence of its own for the highlight)."""
+    m = _Measure(body=10.0, step=12.0, width=500.0)
+    item = Line("• Run lintian over the package. You can run it as", left=72.0, baseline=700.0, size=10.0)
+    hanging = Line("follows: lintian -v package.changes. This", left=84.0, baseline=688.0, size=10.0)
+    after = Line("will check the source package.", left=84.0, baseline=676.0, size=10.0)
+    bullet = Line("• Optionally run debdiff.", left=72.0, baseline=664.0, size=10.0)
+    indented = Line("A new paragraph starts indented.", left=90.0, baseline=652.0, size=10.0)
+    assert not _new_paragraph(item, hanging, False, False, m)
+    assert not _new_paragraph(hanging, after, False, False, m)
+    assert _new_paragraph(after, bullet, False, False, m)
+    assert _new_paragraph(Line("Prose ends here.", 72.0, 664.0, 10.0), indented, False, False, m)
 
 
 def test_markdown_front_matter_and_markup_are_left_out() -> None:
