@@ -16,6 +16,8 @@ from indexer.readers.model import PAGE_BREAK, Extracted, ReaderError, TextBuilde
 
 EDGE_LINES = 3  # lines at the top and bottom of a page that may be running headers or footers
 HEADING_SIZE = 1.2  # type this many times the body's size is a heading
+BOLD = 600  # a font weight from this up is bold
+MAX_HEADING_WORDS = 12  # ... and so is a short bold line that starts with a section number
 OUTERMOST_PAGES = 3  # a page's first or last line repeated on this many pages is a running header or footer
 _DIGITS = re.compile(r"\d+")
 _EDGE_NUMBER = re.compile(r"^\d{1,4}(?=\s|$)|(?<=\s)\d{1,4}$")  # a number opening or closing a line
@@ -26,6 +28,7 @@ _BROKEN_LINK = re.compile(r"(?:^|\s)(?:\S*/|\S*(?:@|://)\S*\.)$")
 # a paragraph by itself ("12. It" may be a sentence's line break after "Debian").
 _BULLET = re.compile(r"[•●▪◦‣∙*]\s")
 _LIST_ITEM = re.compile(r"(?:[•●▪◦‣∙*]|\d{1,3}[.)])\s")
+_SECTION_NUMBER = re.compile(r"\d{1,3}(?:\.\d{1,3})+\.?\s")  # "4.6.4.1 ", "2.3. "
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(/|of)\s*\d+)?$", re.IGNORECASE)
 # A hyphenation point: PDFium reports one as U+FFFE (and some files carry U+00AD or U+0002).
 _SOFT_HYPHENS = ("\u00ad", "\x02", "\ufffe")
@@ -45,6 +48,7 @@ class Line:
     baseline: float  # PDF y: grows upwards
     size: float  # font size of its first character
     right: float = 0.0  # right edge of its last character
+    bold: bool = False  # its first character is set bold (when the PDF says: weight 600 or more)
 
 
 def _version() -> str:
@@ -69,7 +73,8 @@ def _lines(textpage: object) -> list[Line]:
             left, bottom, _, _ = textpage.get_charbox(first)  # type: ignore[attr-defined]
             right = textpage.get_charbox(last)[2]  # type: ignore[attr-defined]
             size = float(pdfium_c.FPDFText_GetFontSize(textpage.raw, first))  # type: ignore[attr-defined]
-            lines.append(Line(_clean(piece), float(left), float(bottom), size, float(right)))
+            weight = int(pdfium_c.FPDFText_GetFontWeight(textpage.raw, first))  # type: ignore[attr-defined]
+            lines.append(Line(_clean(piece), float(left), float(bottom), size, float(right), weight >= BOLD))
         elif piece.strip():
             lines.append(Line(_clean(piece), 0.0, 0.0, 0.0))
         start = m.end()
@@ -169,6 +174,17 @@ def _join(previous: str, line: str, new_page: bool = False) -> str:
     if broken and line[:1].isalnum() and not line[:1].isupper() and not _listing(broken.group(0), line):
         return previous + mark + line
     return previous + " " + mark + line
+
+
+def _is_heading(line: Line, body: float) -> bool:
+    """Set larger than body text, or bold at body size with a section number and no sentence's end
+    ("4.6.4.1 Stable, testing, and unstable": a book's deepest headings are often only bold)."""
+    if not body:
+        return False
+    if line.size >= HEADING_SIZE * body:
+        return True
+    numbered = line.bold and bool(_SECTION_NUMBER.match(line.text))
+    return numbered and len(line.text.split()) <= MAX_HEADING_WORDS and line.text[-1] not in ".!?,;:"
 
 
 def _listing(path: str, line: str) -> bool:
@@ -280,7 +296,7 @@ def read(raw: bytes, name: str) -> Extracted:
             paragraph, heading = "", False
             builder.page()
         for i, line in enumerate(lines):
-            is_heading = bool(m.body) and line.size >= HEADING_SIZE * m.body
+            is_heading = _is_heading(line, m.body)
             if i and paragraph and _new_paragraph(lines[i - 1], line, is_heading, heading, m):
                 builder.paragraph(paragraph, heading)
                 paragraph = ""

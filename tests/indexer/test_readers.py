@@ -17,7 +17,7 @@ from indexer.embedding import Tokenizer
 from indexer.executors import document_passages
 from indexer.readers import ReaderError, read_bytes
 from indexer.readers.archive import MAX_UNCOMPRESSED
-from indexer.readers.pdf import Line, _clean, _join, _Measure, _new_paragraph
+from indexer.readers.pdf import Line, _clean, _is_heading, _join, _Measure, _new_paragraph
 from tests.corpus import ESSAY, SEEDS
 
 DOCS = Path(__file__).resolve().parent.parent / "documents"
@@ -123,6 +123,16 @@ def test_a_pdf_list_item_is_a_paragraph_and_its_hanging_lines_are_not() -> None:
     assert not _new_paragraph(hanging, after, False, False, m)
     assert _new_paragraph(after, bullet, False, False, m)
     assert _new_paragraph(Line("Prose ends here.", 72.0, 664.0, 10.0), indented, False, False, m)
+
+
+def test_a_pdf_heading_is_set_large_or_bold_with_a_section_number() -> None:
+    """A book's deepest headings are often bold at body size ("4.6.4.1 Stable, testing, and unstable")."""
+    body = 10.0
+    assert _is_heading(Line("4.6 The Debian archive", 72.0, 700.0, 14.3), body)
+    assert _is_heading(Line("4.6.4.1 Stable, testing, and unstable", 72.0, 700.0, 10.0, bold=True), body)
+    assert not _is_heading(Line("4.6.4.1 Stable, testing, and unstable", 72.0, 700.0, 10.0), body)
+    assert not _is_heading(Line("2.5 percent of uploads fail.", 72.0, 700.0, 10.0, bold=True), body)
+    assert not _is_heading(Line("Stable, testing and unstable", 72.0, 700.0, 10.0, bold=True), body)
 
 
 def test_markdown_front_matter_and_markup_are_left_out() -> None:
