@@ -17,7 +17,7 @@ from indexer.readers.model import PAGE_BREAK, Extracted, ReaderError, TextBuilde
 EDGE_LINES = 3  # lines at the top and bottom of a page that may be running headers or footers
 HEADING_SIZE = 1.2  # type this many times the body's size is a heading
 BOLD = 600  # a font weight from this up is bold
-MAX_HEADING_WORDS = 12  # ... and so is a short bold line that starts with a section number
+MAX_HEADING_WORDS = 12  # a bold line of at most this many words after a section number is a heading too
 OUTERMOST_PAGES = 3  # a page's first or last line repeated on this many pages is a running header or footer
 _DIGITS = re.compile(r"\d+")
 _EDGE_NUMBER = re.compile(r"^\d{1,4}(?=\s|$)|(?<=\s)\d{1,4}$")  # a number opening or closing a line
