@@ -49,9 +49,8 @@ NEXT = " Then the next paragraph begins, about the congress of the soviets and w
 def test_copies_in_other_documents_fold_and_overlapping_neighbours_do_not() -> None:
     html = passage("book.html", 0, SENTENCE + " More words follow here.")
     pdf = passage("book.pdf", 40, "Chapter 2 " + SENTENCE)
-    neighbour = passage(
-        "book.html", len(SENTENCE) + 1, "More words follow here." + NEXT
-    )  # one sentence shared
+    # The next passage of one document, sharing one sentence with it (the chunker's overlap).
+    neighbour = passage("book.html", len(SENTENCE) + 1, "More words follow here." + NEXT)
     other = passage("book.pdf", 900, "A different paragraph about the soviets and the party congress.")
     assert near_duplicates(copy(html), copy(pdf), 0.6)
     assert not near_duplicates(copy(html), copy(neighbour), 0.6), "one document, overlapping: neighbours"
