@@ -51,6 +51,7 @@ class BuildSummary:
     languages: dict[str, int] = field(default_factory=dict)  # documents per language ("und": not told)
     plain: list[str] = field(default_factory=list)  # documents in a language without stemmer or stop words
     other_formats: dict[str, int] = field(default_factory=dict)  # files no reader takes, by suffix
+    linked_folders: list[str] = field(default_factory=list)  # symlinked folders, not followed
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -84,6 +85,8 @@ class BuildSummary:
                 + (" ..." if len(counts) > 5 else "")
                 + f"; read: {', '.join(SUFFIXES)})"
             )
+        if self.linked_folders:
+            lines.append(f"not read    {_linked(self.linked_folders)}")
         lines += [f"skipped     {s.doc_id}: {s.reason}" for s in self.skipped]
         return "\n".join(lines)
 
@@ -104,7 +107,17 @@ def check_corpus(corpus: Corpus, settings: BuildSettings) -> None:
             "(fix or remove the file, or set SEMSEARCH_SKIP_BAD_FILES=1 to skip it)"
         )
     if not corpus.documents:
-        raise BuildError(f"no readable document in {settings.corpus_dir}")
+        links = f"; {_linked(corpus.linked_folders)}" if corpus.linked_folders else ""
+        raise BuildError(f"no readable document in {settings.corpus_dir}{links}")
+
+
+def _linked(folders: list[str]) -> str:
+    """What the build says of the linked folders it did not follow, and what to do about them."""
+    shown = "; ".join(folders[:3]) + (" ..." if len(folders) > 3 else "")
+    return (
+        f"{len(folders)} linked folder{'s' if len(folders) > 1 else ''}, not followed: {shown} "
+        "(set SEMSEARCH_CORPUS_DIR to where one leads to index it)"
+    )
 
 
 def _previous_texts(root: Path) -> set[str]:
@@ -271,5 +284,6 @@ class _Build:
             seconds=time.perf_counter() - self.started,
             skipped=list(corpus.problems),
             other_formats=corpus.other_formats,
+            linked_folders=corpus.linked_folders,
             sentence_vectors=self.settings.sentence_vectors,
         )

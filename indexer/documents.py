@@ -47,6 +47,8 @@ class Corpus:
     problems: list[SkippedFile] = field(default_factory=list)
     # Files of formats no reader takes, by suffix ("changelog.gz", "copyright" in a Debian doc folder).
     other_formats: dict[str, int] = field(default_factory=dict)
+    # Linked folders, not followed: "docs -> /usr/share/developers-reference" (Debian links its manuals).
+    linked_folders: list[str] = field(default_factory=list)
 
 
 class CorpusError(Exception):
@@ -85,26 +87,33 @@ def title_for(doc_id: str, text: str) -> str:
     return leading[best]
 
 
-def _files(corpus_dir: Path) -> list[Path]:
-    """Every file under corpus_dir, sorted; hidden entries skipped; symlinked folders not followed."""
+def _files(corpus_dir: Path) -> tuple[list[Path], list[str]]:
+    """Every file under corpus_dir, sorted; hidden entries skipped; symlinked folders not followed (a link
+    may lead out of the folder, or back into it) but named ("docs -> /usr/share/developers-reference")."""
     found: list[Path] = []
+    links: list[str] = []
     for dirpath, dirnames, filenames in os.walk(corpus_dir, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for d in dirnames:
+            if (Path(dirpath) / d).is_symlink():
+                link = Path(dirpath) / d
+                links.append(f"{link.relative_to(corpus_dir).as_posix()} -> {link.resolve()}")
         found += [Path(dirpath) / name for name in sorted(filenames) if not name.startswith(".")]
-    return found
+    return found, links
 
 
 def _readable(path: Path) -> bool:
     return path.name.lower().endswith(SUFFIXES)
 
 
-def survey(corpus_dir: Path) -> tuple[list[Path], dict[str, int]]:
+def survey(corpus_dir: Path) -> tuple[list[Path], Corpus]:
     """The files of a readable format under corpus_dir, sorted (hidden entries skipped, symlinked folders
-    not followed), and how many others there are by suffix ("no suffix" for none), most first: what the
-    build summary says it did not read."""
-    paths = _files(corpus_dir)
+    not followed), and an empty corpus that says what the build did not read: how many other files by
+    suffix ("no suffix" for none), most first, and the linked folders."""
+    paths, links = _files(corpus_dir)
     others = Counter(path.suffix.lower() or "no suffix" for path in paths if not _readable(path))
-    return [path for path in paths if _readable(path)], dict(others.most_common())
+    readable = [path for path in paths if _readable(path)]
+    return readable, Corpus(other_formats=dict(others.most_common()), linked_folders=links)
 
 
 def read_document(path: Path, corpus_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
@@ -159,8 +168,7 @@ def load_corpus(corpus_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Corpus:
     """Read every document under corpus_dir; files that cannot be indexed are listed in `problems`."""
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder {str(corpus_dir)!r} does not exist or is not a folder")
-    paths, others = survey(corpus_dir)
-    corpus = Corpus(other_formats=others)
+    paths, corpus = survey(corpus_dir)
     for path in paths:
         try:
             corpus.documents.append(read_document(path, corpus_dir, max_bytes))

@@ -222,13 +222,13 @@ class RayExecutor:
 
         if not corpus_dir.is_dir():
             raise CorpusError(f"corpus folder {str(corpus_dir)!r} does not exist or is not a folder")
-        found, others = survey(corpus_dir)
+        found, corpus = survey(corpus_dir)
         paths = [str(p) for p in found]
         task = ray.remote(num_cpus=CPUS_PER_ACTOR)(_read_and_chunk)
         groups = [paths[i : i + FILES_PER_TASK] for i in range(0, len(paths), FILES_PER_TASK)]
         log.info("phase chunking: %d files in %d Ray tasks", len(paths), len(groups))
         results = ray.get([task.remote(g, str(corpus_dir), max_bytes, info, params) for g in groups])
-        corpus, passages = Corpus(other_formats=others), []
+        passages: list[Passage] = []
         for group in results:  # ray.get keeps the order of the tasks: the same order as in process
             for item, doc_passages in group:
                 if isinstance(item, SkippedFile):

@@ -40,6 +40,31 @@ def test_files_no_reader_takes_are_counted_by_suffix_for_the_summary(tmp_path: P
     assert "not read    3 files of other formats (.gz 2, no suffix 1; read: .txt, .md" in summary.render()
 
 
+def test_a_linked_folder_is_not_followed_but_named_with_what_to_do(tmp_path: Path) -> None:
+    """Debian links a package's manual into its doc folder (docs -> ../../developers-reference): the build
+    says so, rather than finding nothing without a word."""
+    from indexer.build import BuildError, check_corpus
+    from indexer.settings import BuildSettings
+
+    manual, folder = tmp_path / "manual", tmp_path / "doc"
+    manual.mkdir()
+    folder.mkdir()
+    (manual / "index.html").write_text("<h1>Manual</h1><p>Read me.</p>")
+    (folder / "copyright").write_text("GPL")
+    (folder / "docs").symlink_to(manual, target_is_directory=True)
+    corpus = load_corpus(folder)
+    assert corpus.documents == [] and corpus.linked_folders == [f"docs -> {manual.resolve()}"]
+    with pytest.raises(
+        BuildError, match=r"no readable document in .*; 1 linked folder, not followed: docs -> "
+    ):
+        check_corpus(corpus, BuildSettings(corpus_dir=folder))
+    (folder / "notes.txt").write_text("Some notes.")
+    corpus = load_corpus(folder)
+    summary = BuildSummary("g", 1, 1, 1, 0, 0, 1, "reused", 0.1, linked_folders=corpus.linked_folders)
+    assert f"not read    1 linked folder, not followed: docs -> {manual.resolve()}" in summary.render()
+    assert "SEMSEARCH_CORPUS_DIR" in summary.render()
+
+
 def test_empty_binary_and_unreadable_files_are_reported(tmp_path: Path) -> None:
     (tmp_path / "good.txt").write_text("Fine text.")
     (tmp_path / "empty.txt").write_text("  \n\n")
