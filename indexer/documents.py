@@ -94,12 +94,19 @@ def _files(corpus_dir: Path) -> tuple[list[Path], list[str]]:
     links: list[str] = []
     for dirpath, dirnames, filenames in os.walk(corpus_dir, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for d in dirnames:
-            if (Path(dirpath) / d).is_symlink():
-                link = Path(dirpath) / d
-                links.append(f"{link.relative_to(corpus_dir).as_posix()} -> {link.resolve()}")
+        for link in (Path(dirpath) / d for d in dirnames):
+            if link.is_symlink():
+                links.append(f"{link.relative_to(corpus_dir).as_posix()} -> {_target(link)}")
         found += [Path(dirpath) / name for name in sorted(filenames) if not name.startswith(".")]
     return found, links
+
+
+def _target(link: Path) -> str:
+    """Where a link leads, as a full path when it resolves (a loop further on does not: its own text)."""
+    try:
+        return str(link.resolve())
+    except (OSError, RuntimeError):
+        return os.readlink(link)
 
 
 def _readable(path: Path) -> bool:
