@@ -143,10 +143,15 @@ def heading_of(block: str, markdown: bool) -> str | None:
     numbered = _SECTION_NUMBER.match(stripped)
     if numbered:
         # "1.1.1. The shell prompt", "3.18. /tmp : Temporary files", "A.2.": a numbered heading, titled or
-        # not (a title after the number must read as one: no lower-case letter first, as a list item's
-        # sentence may have, and no sentence punctuation at the end; scripts without case pass).
+        # not (a title after the number must read as one: a capital, a digit, a letter of a script without
+        # case or a path first, not a list item's lower-case sentence or a command ("2. ./configure"), and
+        # no sentence punctuation at the end).
         title = stripped[numbered.end() :].strip()
-        if not title or (not title[0].islower() and title[-1] not in ".!?,;:"):
+        first = title[:1]
+        titled = (
+            first.isupper() or first.isdigit() or first == "/" or (first.isalpha() and not first.islower())
+        )
+        if not title or (titled and title[-1] not in ".!?,;:"):
             return block
         return None
     if stripped[-1] in ".!?,;:" or not stripped[0].isupper():

@@ -95,7 +95,8 @@ def _files(corpus_dir: Path) -> tuple[list[Path], list[str]]:
     for dirpath, dirnames, filenames in os.walk(corpus_dir, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for link in (Path(dirpath) / d for d in dirnames):
-            if link.is_symlink():
+            # A link that leads back into the folder names nothing the build misses.
+            if link.is_symlink() and not _inside(_target(link), corpus_dir):
                 links.append(f"{link.relative_to(corpus_dir).as_posix()} -> {_target(link)}")
         found += [Path(dirpath) / name for name in sorted(filenames) if not name.startswith(".")]
     return found, links
@@ -107,6 +108,10 @@ def _target(link: Path) -> str:
         return str(link.resolve())
     except (OSError, RuntimeError):
         return os.readlink(link)
+
+
+def _inside(target: str, corpus_dir: Path) -> bool:
+    return Path(target).is_absolute() and Path(target).is_relative_to(corpus_dir.resolve())
 
 
 def _readable(path: Path) -> bool:

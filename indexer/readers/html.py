@@ -42,6 +42,7 @@ BLOCKS = frozenset(
 )
 HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 CODE = frozenset(["code", "kbd", "samp", "tt"])  # inline code and commands, set in a fixed-width face
+CODE_SELECTOR = ", ".join(sorted(CODE))
 # A table whose cells hold these is laid out with a table (DocBook's callouts), not a table of data.
 LAYOUT_CELL_CONTENT = "table, div, pre, ul, ol, dl, blockquote, h1, h2, h3, h4, h5, h6"
 MAX_CELL_CHARS = 600  # ... and so is one with a cell this long
@@ -118,9 +119,10 @@ def _is_page_steps(node: Any) -> bool:
 
 
 def _is_contents_list(node: Any) -> bool:
-    """A list made of links and little else (a table of contents, a "list of tables", a toctree): it names
-    other pages' sections, and would rank as the answer to any question about them."""
-    links = node.css("a[href]")
+    """A list made of links to sections and little else (a table of contents, a "list of tables", a
+    toctree): it names other pages' sections, and would rank as the answer to any question about them.
+    Links to code (Sphinx links every API name: a list of classes or flags) are content."""
+    links = [a for a in node.css("a[href]") if a.css_first(CODE_SELECTOR) is None]
     if len(links) < CONTENTS_LIST_LINKS:
         return False
     linked = sum(len((a.text() or "").split()) for a in links)
@@ -307,9 +309,14 @@ def main_content(tree: Any) -> Any:
     for node in tree.css("ul, ol, div, p, table"):
         if _is_page_steps(node):
             node.decompose()
-    for node in tree.css("ul, ol, dl"):
-        if node.parent is not None and _is_contents_list(node):
-            node.decompose()
+    contents = [node for node in tree.css("ul, ol, dl") if _is_contents_list(node)]
+    listed = sum(len((node.text(separator=" ") or "").split()) for node in contents)
+    body = tree.body or tree.root
+    # A page that is nothing but such a list keeps it: that is all it says.
+    if contents and len((body.text(separator=" ") or "").split()) > listed:
+        for node in contents:
+            if node.parent is not None:
+                node.decompose()
     for node in tree.css("div, section, aside, ul, ol, table"):
         names = f"{node.attributes.get('class') or ''} {node.attributes.get('id') or ''}"
         furniture = FURNITURE_NAME if _inside_content(node) else PAGE_FURNITURE_NAME

@@ -23,7 +23,7 @@ _DIGITS = re.compile(r"\d+")
 _EDGE_NUMBER = re.compile(r"^\d{1,4}(?=\s|$)|(?<=\s)\d{1,4}$")  # a number opening or closing a line
 # A line that ends inside a path, an address or a link: after a slash ("debian/"), or after a dot in a word
 # holding "@" or "://" ("admin@rt.", "https://wiki.debian."). Typesetters break these without a hyphen.
-_BROKEN_LINK = re.compile(r"(?:^|\s)(?:\S*/|\S*(?:@|://)\S*\.)$")
+_BROKEN_LINK = re.compile(r"(?:^|\s)(?:\S*[\w.~-]/|\S*(?:@|://)\S*\.)$")  # not a comment's "*/"
 # A list item's marker: a bullet, or a number and a dot or parenthesis, then a space. Only a bullet opens
 # a paragraph by itself ("12. It" may be a sentence's line break after "Debian").
 _BULLET = re.compile(r"[•●▪◦‣∙*]\s")
@@ -107,9 +107,12 @@ def _running(pages: list[list[Line]], heading_size: float) -> set[str]:
     for lines in pages:
         edges = lines[:EDGE_LINES] + lines[-EDGE_LINES:]
         seen.update({_normal(line.text) for line in edges})
-        # A lone word on top of pages is a label ("CHAPTER" over "ONE"), not a header.
+        # A lone word on top of pages is a label ("CHAPTER" over "ONE"), a sentence is the text's own
+        # ("Hash some more data." ending three pages of a manual): neither is a header.
         outer = [
-            line for line in lines[:1] + lines[-1:] if line.size < heading_size and len(line.text.split()) > 1
+            line
+            for line in lines[:1] + lines[-1:]
+            if line.size < heading_size and len(line.text.split()) > 1 and line.text[-1] not in ".!?:;,"
         ]
         outermost.update({_normal(line.text) for line in outer})
     return {text for text, count in seen.items() if count >= max(3, 0.2 * len(pages))} | {
@@ -149,9 +152,15 @@ def _strip_edges(
     on page 1, stays)."""
 
     def is_furniture(line: Line) -> bool:
-        if page_number is not None and line.size < heading_size and page_number in _edge_numbers(line.text):
+        if several_pages and _PAGE_NUMBER.match(line.text):
             return True
-        return _normal(line.text) in running or (several_pages and bool(_PAGE_NUMBER.match(line.text)))
+        if (
+            line.size >= heading_size
+        ):  # a title that shares a header's words ("Filesystem Hierarchy Standard")
+            return False
+        return _normal(line.text) in running or (
+            page_number is not None and page_number in _edge_numbers(line.text)
+        )
 
     head = 0
     while head < min(EDGE_LINES, len(lines)) and is_furniture(lines[head]):
@@ -171,7 +180,7 @@ def _join(previous: str, line: str, new_page: bool = False) -> str:
     if len(previous) > 1 and previous.endswith("-") and previous[-2].isalpha() and line[:1].islower():
         return previous[:-1] + mark + line
     broken = _BROKEN_LINK.search(previous)
-    if broken and line[:1].isalnum() and not line[:1].isupper() and not _listing(broken.group(0), line):
+    if broken and line[:1].islower() and not _listing(broken.group(0), line):
         return previous + mark + line
     return previous + " " + mark + line
 
@@ -262,9 +271,9 @@ def _new_paragraph(above: Line, line: Line, is_heading: bool, heading: bool, m: 
     spacing = 1.45 * m.step * max(1.0, line.size / m.body if m.body else 1.0)
     # A first-line indent: further right than the line above (a block indented as a whole is not a new
     # paragraph at each line), unless that line opens a list item (its text hangs indented under the
-    # marker) or this one goes on in lower case.
+    # marker).
     indent = line.left - above.left > 0.8 * (line.size or m.body)
-    hanging = bool(_LIST_ITEM.match(above.text)) or line.text[:1].islower()
+    hanging = bool(_LIST_ITEM.match(above.text))
     # A list item is a paragraph of its own (a sentence for the highlight), whatever the spacing.
     item = bool(_BULLET.match(line.text))
     return (

@@ -163,7 +163,7 @@ def test_numbered_heading_lines_of_plain_text_are_headings(tokenizer: Tokenizer)
         "A.2.\n\nThe appendix lists the options.\n\n1.2 Pipes and redirection\n\n"
         "A pipe sends one command's output to another.\n\n12.5 percent of users never change it.\n\n"
         "3.18. /tmp : Temporary files\n\nPrograms keep temporary files there.\n\n"
-        "2. the list goes on in lower case\n\nAnd ends."
+        "2. the list goes on in lower case\n\nAnd ends.\n\n3. ./configure --prefix=/usr\n\nThen build."
     )
     params = ChunkParams(target_tokens=16)
     passages = chunk_document("1-1-1.txt", text, tokenizer, params)
@@ -175,6 +175,7 @@ def test_numbered_heading_lines_of_plain_text_are_headings(tokenizer: Tokenizer)
     assert headings["12.5 percent of users never change it."] == "1.2 Pipes and redirection"
     assert headings["Programs keep temporary files there."] == "3.18. /tmp : Temporary files", "a path first"
     assert headings["And ends."] == "3.18. /tmp : Temporary files", "a list item is no heading"
+    assert headings["Then build."] == "3.18. /tmp : Temporary files", "nor a command"
     assert title_for("1-1-1.txt", text) == "1.1.1. The shell prompt"
     assert title_for("appendix.txt", "A.2.\n\nThe Options\n\nText of it.") == "The Options", (
         "a number names nothing"

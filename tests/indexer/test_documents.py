@@ -59,6 +59,7 @@ def test_a_linked_folder_is_not_followed_but_named_with_what_to_do(tmp_path: Pat
     ):
         check_corpus(corpus, BuildSettings(corpus_dir=folder))
     (folder / "notes.txt").write_text("Some notes.")
+    (folder / "again").symlink_to(folder, target_is_directory=True)  # back into the folder: nothing missed
     corpus = load_corpus(folder)
     summary = BuildSummary("g", 1, 1, 1, 0, 0, 1, "reused", 0.1, linked_folders=corpus.linked_folders)
     assert f"not read    1 linked folder, not followed: docs -> {manual.resolve()}" in summary.render()

@@ -17,7 +17,16 @@ from indexer.embedding import Tokenizer
 from indexer.executors import document_passages
 from indexer.readers import ReaderError, read_bytes
 from indexer.readers.archive import MAX_UNCOMPRESSED
-from indexer.readers.pdf import Line, _clean, _is_heading, _join, _Measure, _new_paragraph
+from indexer.readers.pdf import (
+    Line,
+    _clean,
+    _is_heading,
+    _join,
+    _Measure,
+    _new_paragraph,
+    _running,
+    _strip_edges,
+)
 from tests.corpus import ESSAY, SEEDS
 
 DOCS = Path(__file__).resolve().parent.parent / "documents"
@@ -108,6 +117,28 @@ def test_paths_addresses_and_links_broken_across_line_ends_are_joined() -> None:
     )
     assert _join("kept in /etc/.", "The next one") == "kept in /etc/. The next one"
     assert _join("in 2023.", "then") == "in 2023. then"
+    assert _join("/* line 6 */", "return 0;") == "/* line 6 */ return 0;"  # a comment's end
+    assert _join("see https://example.org/tex/", "2 A note") == "see https://example.org/tex/ 2 A note"
+
+
+def test_a_pdf_running_header_is_never_a_title_or_a_sentence() -> None:
+    """A title that shares a running header's words stays (the FHS's "Filesystem Hierarchy Standard" set
+    large on its first page); a sentence ending three pages ("Hash some more data.") is the text's own."""
+    body, big, letters = 10.0, 24.9, "abcdefghijklmnopqrstuvwxyz"
+
+    def page(n: int) -> list[Line]:
+        last = "Hash some more data." if n < 3 else f"Page {letters[n]} ends here."
+        own = [f"Line {letters[i]} of page {letters[n]}." for i in range(6)]
+        texts = ["Filesystem Hierarchy Standard", *own, last]
+        return [Line(t, 72.0, 750.0 - 20 * i, body) for i, t in enumerate(texts)]
+
+    pages = [page(n) for n in range(20)]
+    running = _running(pages, 1.2 * body)
+    assert "filesystem hierarchy standard" in running and "hash some more data." not in running
+    first = _strip_edges(pages[0], running, True, None, 1.2 * body)
+    assert first[0].text == "Line a of page a." and first[-1].text == "Hash some more data."
+    title = [Line("Filesystem Hierarchy Standard", 72.0, 750.0, big), *pages[1][1:]]
+    assert _strip_edges(title, running, True, None, 1.2 * body)[0].text == "Filesystem Hierarchy Standard"
 
 
 def test_a_pdf_list_item_is_a_paragraph_and_its_hanging_lines_are_not() -> None:
@@ -487,6 +518,12 @@ def test_a_table_of_contents_is_not_content() -> None:
     text = read_bytes(page, "index.html").text
     assert "Chapter 3" not in text
     assert "Read the first chapter before you install anything." in text
+    # Sphinx links every API name: a list of classes is content, and so is a page that is only a list.
+    api = "".join(f'<li><a href="#m{i}"><code>Mode{i}</code></a></li>' for i in range(6))
+    flags = f"<html><body><main><p>The modes are:</p><ul>{api}</ul></main></body></html>".encode()
+    assert "Mode5" in read_bytes(flags, "os.html").text
+    only = f"<html><body><ul>{toc}</ul></body></html>".encode()
+    assert "Chapter 3" in read_bytes(only, "contents.html").text
 
 
 def test_a_heading_is_no_box_and_a_block_of_several_titles_is_none() -> None:
