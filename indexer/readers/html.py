@@ -93,6 +93,11 @@ def _is_prose(node: Any) -> bool:
     return linked < PROSE_LINK_SHARE * len(text)
 
 
+def _word_count(node: Any) -> int:
+    """Words in a node's text (its descendants' text joined by spaces)."""
+    return len((node.text(separator=" ") or "").split())
+
+
 def _is_title(node: Any) -> bool:
     """A block styled as a title ("title", "admonition-title"): a heading, though not an h1-h6 element."""
     return bool(_TITLE_CLASS.search(node.attributes.get("class") or ""))
@@ -126,7 +131,7 @@ def _is_contents_list(node: Any) -> bool:
     if len(links) < CONTENTS_LIST_LINKS:
         return False
     linked = sum(len((a.text() or "").split()) for a in links)
-    return linked >= CONTENTS_LIST_SHARE * len((node.text(separator=" ") or "").split())
+    return linked >= CONTENTS_LIST_SHARE * _word_count(node)
 
 
 MAX_COLSPAN = 50
@@ -197,7 +202,7 @@ def _boxes(root: Any) -> tuple[set[int], set[int]]:
 
     def size(node: Any) -> int:
         if node.mem_id not in words:
-            words[node.mem_id] = len((node.text(separator=" ") or "").split())
+            words[node.mem_id] = _word_count(node)
         return int(words[node.mem_id])
 
     heads: Counter[int] = Counter()
@@ -244,16 +249,15 @@ def write_blocks(root: Any, builder: TextBuilder) -> None:
             tag = child.tag
             if tag == "-text":
                 buffer.append(plain(child.text_content or ""))
-            elif child.mem_id in captions:
+            elif tag in HEADINGS or (tag in BLOCKS and _is_title(child)):
+                # A figure's caption is written as a heading is, but labels its section's text instead.
+                caption = child.mem_id in captions
                 flush()
                 start = builder.next_start
                 buffer.append(plain(child.text(separator=" ") or ""))
-                flush()
-                builder.label(start)
-            elif tag in HEADINGS or (tag in BLOCKS and _is_title(child)):
-                flush()
-                buffer.append(plain(child.text(separator=" ") or ""))
-                flush(heading=True)
+                flush(heading=not caption)
+                if caption:
+                    builder.label(start)
             elif tag == "pre":
                 flush()
                 builder.code(child.text() or "")
@@ -310,10 +314,9 @@ def main_content(tree: Any) -> Any:
         if _is_page_steps(node):
             node.decompose()
     contents = [node for node in tree.css("ul, ol, dl") if _is_contents_list(node)]
-    listed = sum(len((node.text(separator=" ") or "").split()) for node in contents)
-    body = tree.body or tree.root
+    listed = sum(_word_count(node) for node in contents)
     # A page that is nothing but such a list keeps it: that is all it says.
-    if contents and len((body.text(separator=" ") or "").split()) > listed:
+    if contents and _word_count(tree.body or tree.root) > listed:
         for node in contents:
             if node.parent is not None:
                 node.decompose()
