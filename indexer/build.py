@@ -24,7 +24,7 @@ from indexer.chunking import ChunkParams, Passage
 from indexer.documents import Corpus, CorpusError, SkippedFile, example_questions
 from indexer.encoder_export import ensure_query_encoders
 from indexer.executors import Executor, LocalExecutor
-from indexer.readers import SUFFIXES
+from indexer.readers import COMPRESSED_SUFFIXES, SUFFIXES
 from indexer.settings import BuildSettings
 from indexer.vectors import VectorsError, embedding_texts, encoded_vectors, matrices, pooled_vectors
 
@@ -83,7 +83,7 @@ class BuildSummary:
                 f"not read    {sum(self.other_formats.values())} files of other formats ("
                 + ", ".join(counts[:5])
                 + (" ..." if len(counts) > 5 else "")
-                + f"; read: {', '.join(SUFFIXES)})"
+                + f"; read: {', '.join(SUFFIXES)}, also as {'/'.join(COMPRESSED_SUFFIXES)})"
             )
         if self.linked_folders:
             lines.append(f"not read    {_linked(self.linked_folders)}")

@@ -62,6 +62,9 @@ class _Atom:
 
 
 _MD_HEADING = re.compile(r"#{1,6}[ \t]+(.+?)[ \t#]*")
+# A line of one punctuation mark repeated under (and over) a title: reStructuredText, Sphinx's and pandoc's
+# plain-text output, setext ("Overview" over "--------").
+_RULE = re.compile(r"([=\-~*^#+_\"'`.:])\1{2,}")
 # "Figure 4.5.", "Example 7.1", "Tableau 2": one or two words, then a number.
 _CAPTION_LABEL = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)? [\dIVX]+(?:[.-]\d+)*\.?:?")
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+|\bwww\.\S+", re.IGNORECASE)
@@ -131,9 +134,9 @@ _MAX_WORD_CHARS = 100  # WordPiece maps longer words to one [UNK]; we cut them s
 
 
 def heading_of(block: str, markdown: bool) -> str | None:
-    """The heading text if a paragraph is a heading line, else None."""
+    """The heading text if a paragraph is a heading line (or a title with its rule), else None."""
     if "\n" in block:
-        return None
+        return None if markdown else _ruled_title(block)
     if markdown:
         m = _MD_HEADING.fullmatch(block)
         return m.group(1) if m else None
@@ -157,6 +160,22 @@ def heading_of(block: str, markdown: bool) -> str | None:
     if stripped[-1] in ".!?,;:" or not stripped[0].isupper():
         return None
     return block if len(block.split()) >= 2 else None
+
+
+def _ruled_title(block: str) -> str | None:
+    """The title of a paragraph that is a line underlined (or over- and underlined) by a rule about as long
+    as it, else None."""
+    lines = [line.strip() for line in block.split("\n")]
+    if len(lines) == 3 and lines[0] == lines[2] and _RULE.fullmatch(lines[0]):
+        lines = lines[1:]
+    if len(lines) != 2 or not _RULE.fullmatch(lines[1]):
+        return None
+    title, rule = lines
+    # Sphinx rules are as wide as the title (wider for wide characters); a sentence over a dashed line is
+    # no title.
+    if not title or len(title) > 120 or len(rule) < len(title) // 2 or title[-1] in ".,;:":
+        return None
+    return title if any(ch.isalpha() for ch in title) else None
 
 
 def is_label(block: str) -> bool:

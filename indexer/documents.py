@@ -13,7 +13,7 @@ from pathlib import Path
 
 from generation.records import Mark
 from indexer.chunking import heading_of, split_paragraphs
-from indexer.readers import SUFFIXES, ReaderError, read_bytes
+from indexer.readers import ReaderError, inner_name, read_bytes, readable
 
 DEFAULT_MAX_BYTES = 20_000_000
 # Example questions for the start page, one per line; hidden, so never indexed as a document.
@@ -55,13 +55,14 @@ class CorpusError(Exception):
     """The corpus cannot be indexed (missing folder, no readable document, or a bad file)."""
 
 
-_WORDS = re.compile(r"[a-z0-9]+")
+# Words of the file name and of a title line: a version number ("copyright-format-1.0") names nothing.
+_WORDS = re.compile(r"[^\W\d_][^\W_]*")
 _LETTERS = re.compile(r"[^\W\d_]{2}")
 LEADING_LINES = 5  # title lines are looked for among the heading-like lines before the first paragraph
 
 
 def _title_from_name(doc_id: str) -> str:
-    stem = Path(doc_id).stem.replace("_", " ").replace("-", " ").strip()
+    stem = Path(inner_name(doc_id)).stem.replace("_", " ").replace("-", " ").strip()
     return stem[:1].upper() + stem[1:] if stem else doc_id
 
 
@@ -79,7 +80,7 @@ def title_for(doc_id: str, text: str) -> str:
         leading.append(heading.strip())
     if not leading:
         return _title_from_name(doc_id)
-    name_words = set(_WORDS.findall(Path(doc_id).stem.lower()))
+    name_words = set(_WORDS.findall(Path(inner_name(doc_id)).stem.lower()))
     overlap = [len(name_words & set(_WORDS.findall(line.lower()))) for line in leading]
     # A line that is only a section number ("A.2.") names nothing: any other line is a better title.
     named = [bool(_LETTERS.search(line)) for line in leading]
@@ -114,18 +115,14 @@ def _inside(target: str, corpus_dir: Path) -> bool:
     return Path(target).is_absolute() and Path(target).is_relative_to(corpus_dir.resolve())
 
 
-def _readable(path: Path) -> bool:
-    return path.name.lower().endswith(SUFFIXES)
-
-
 def survey(corpus_dir: Path) -> tuple[list[Path], Corpus]:
     """The files of a readable format under corpus_dir, sorted (hidden entries skipped, symlinked folders
     not followed), and an empty corpus that says what the build did not read: how many other files by
     suffix ("no suffix" for none), most first, and the linked folders."""
     paths, links = _files(corpus_dir)
-    others = Counter(path.suffix.lower() or "no suffix" for path in paths if not _readable(path))
-    readable = [path for path in paths if _readable(path)]
-    return readable, Corpus(other_formats=dict(others.most_common()), linked_folders=links)
+    others = Counter(path.suffix.lower() or "no suffix" for path in paths if not readable(path.name))
+    documents = [path for path in paths if readable(path.name)]
+    return documents, Corpus(other_formats=dict(others.most_common()), linked_folders=links)
 
 
 def read_document(path: Path, corpus_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
@@ -144,7 +141,7 @@ def read_document(path: Path, corpus_dir: Path, max_bytes: int = DEFAULT_MAX_BYT
     except OSError as exc:
         raise ValueError(f"cannot be read ({exc.strerror or exc})") from None
     try:
-        extracted = read_bytes(raw, path.name)
+        extracted = read_bytes(raw, path.name, max_bytes)
     except ReaderError:
         raise
     except Exception as exc:  # a library failing on a hostile file: that file's problem, not the build's

@@ -23,7 +23,9 @@ class BuildSettings(Location):
         description="What is prefixed to a passage for embedding: nothing, its heading (unless it heads over "
         "a tenth and over 20 of the passages), or the document's title and that heading",
     )
-    max_file_bytes: int = Field(20_000_000, ge=1, description="Larger files are refused (or skipped)")
+    max_file_bytes: int = Field(
+        20_000_000, ge=1, description="Larger files (compressed ones: inflated) are refused (or skipped)"
+    )
     batch_size: int = Field(32, ge=1, le=1024, description="Embedding batch size")
     keep_generations: int = Field(3, ge=1, le=100, description="Published generations kept (CURRENT always)")
     skip_bad_files: bool = Field(

@@ -6,6 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from indexer.readers.archive import (
+    COMPRESSED_SUFFIXES,
+    MAX_UNCOMPRESSED,
+    compression_of,
+    decompress,
+    inner_name,
+)
 from indexer.readers.model import Extracted, ReaderError, TextBuilder
 
 Reader = Callable[[bytes, str], Extracted]
@@ -31,12 +38,33 @@ def _readers() -> dict[str, Reader]:
 SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".html", ".htm", ".xhtml", ".epub", ".docx")
 
 
-def read_bytes(raw: bytes, name: str) -> Extracted:
-    """Extract a file's text by its suffix; ReaderError says why a file cannot be read."""
-    reader = _readers().get(Path(name).suffix.lower())
+def readable(name: str) -> bool:
+    """Whether a reader takes a file of this name, compressed whole or not ("manual.pdf.gz")."""
+    return inner_name(name).lower().endswith(SUFFIXES)
+
+
+def read_bytes(raw: bytes, name: str, max_bytes: int = MAX_UNCOMPRESSED) -> Extracted:
+    """Extract a file's text by its suffix, inflating a compressed one first (to at most `max_bytes`);
+    ReaderError says why a file cannot be read."""
+    reader = _readers().get(Path(inner_name(name)).suffix.lower())
     if reader is None:
-        raise ReaderError(f"has an unsupported suffix (supported: {', '.join(SUFFIXES)})")
-    return reader(raw, name)
+        raise ReaderError(
+            f"has an unsupported suffix (supported: {', '.join(SUFFIXES)}, "
+            f"each also compressed as {', '.join(COMPRESSED_SUFFIXES)})"
+        )
+    suffix = compression_of(name)
+    if suffix:
+        raw = decompress(raw, suffix, max_bytes)
+    return reader(raw, inner_name(name))
 
 
-__all__ = ["SUFFIXES", "Extracted", "ReaderError", "TextBuilder", "read_bytes"]
+__all__ = [
+    "COMPRESSED_SUFFIXES",
+    "SUFFIXES",
+    "Extracted",
+    "ReaderError",
+    "TextBuilder",
+    "inner_name",
+    "read_bytes",
+    "readable",
+]

@@ -1,10 +1,16 @@
-"""Owns opening the ZIP containers of EPUB and DOCX safely: a corrupt archive is a clear error, and the
-uncompressed size is capped before anything is inflated (a zip bomb must not exhaust memory or disk)."""
+"""Owns opening compressed files safely: the ZIP containers of EPUB and DOCX, and documents compressed
+whole (gzip, bzip2, xz: Debian ships its manuals' text and PDF as `.gz`). A corrupt file is a clear error,
+and the inflated size is capped before it is reached (a bomb must not exhaust memory or disk)."""
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import io
+import lzma
 import zipfile
+import zlib
+from typing import IO, Any
 
 from indexer.readers.model import ReaderError
 
@@ -44,3 +50,40 @@ def read_member(archive: zipfile.ZipFile, name: str, kind: str) -> bytes:
         raise ReaderError(f"is not a valid {kind} ({name} is missing)") from None
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise ReaderError(f"is a damaged {kind} ({name}: {exc})") from None
+
+
+# Compression suffix -> (what to call it, how to open it). Each reads a stream of members (`cat a.gz b.gz`).
+_COMPRESSED: dict[str, tuple[str, Any]] = {
+    ".gz": ("gzip", lambda stream: gzip.GzipFile(fileobj=stream)),
+    ".bz2": ("bzip2", bz2.BZ2File),
+    ".xz": ("xz", lzma.LZMAFile),
+}
+COMPRESSED_SUFFIXES = tuple(_COMPRESSED)
+
+
+def compression_of(name: str) -> str | None:
+    """The compression suffix a file name ends with ("notes.txt.gz" -> ".gz"), if any."""
+    lower = name.lower()
+    return next((s for s in COMPRESSED_SUFFIXES if lower.endswith(s)), None)
+
+
+def inner_name(name: str) -> str:
+    """The name of the document a compressed file holds ("manual.pdf.gz" -> "manual.pdf")."""
+    suffix = compression_of(name)
+    return name[: -len(suffix)] if suffix else name
+
+
+def decompress(raw: bytes, suffix: str, limit: int) -> bytes:
+    """The document inside a gzip, bzip2 or xz file, never inflating more than `limit` + 1 bytes."""
+    kind, opener = _COMPRESSED[suffix]
+    try:
+        stream: IO[bytes]
+        with opener(io.BytesIO(raw)) as stream:
+            data = stream.read(limit + 1)
+    except (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError) as exc:
+        raise ReaderError(f"is not a readable {kind} file ({exc or type(exc).__name__})") from None
+    if len(data) > limit:
+        raise ReaderError(
+            f"inflates to over {limit:,} bytes, the limit (SEMSEARCH_MAX_FILE_BYTES; a {kind} bomb?)"
+        )
+    return data

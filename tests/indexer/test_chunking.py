@@ -182,6 +182,36 @@ def test_numbered_heading_lines_of_plain_text_are_headings(tokenizer: Tokenizer)
     )
 
 
+def test_a_title_underlined_by_a_rule_is_a_heading_in_plain_text(tokenizer: Tokenizer) -> None:
+    """Sphinx's, docutils' and pandoc's text output (Debian ships its policy manuals so): a title over a
+    line of "=", "-" or "*" as wide as it, sometimes with the same line above too."""
+    from indexer.documents import title_for
+
+    text = (
+        "Autopkgtest - Defining tests for Debian packages\n"
+        "================================================\n\n"
+        "This document describes how tests are found.\n\n"
+        "Overview\n--------\n\nThe source package provides a control file.\n\n"
+        "========\nControls\n========\n\nEach stanza names its tests.\n\n"
+        "The totals are below.\n---------------------\n\nNot a heading: a sentence over a rule.\n\n"
+        "Name    Value\n-----   -----\n\nA table's head is no heading either."
+    )
+    params = ChunkParams(target_tokens=16)
+    passages = chunk_document("autopkgtest.txt", text, tokenizer, params)
+    assert_invariants(text, passages, tokenizer, params)
+    headings = {p.text.split("\n")[-1]: p.heading for p in passages}
+    assert headings["This document describes how tests are found."] == (
+        "Autopkgtest - Defining tests for Debian packages"
+    )
+    assert headings["The source package provides a control file."] == "Overview"
+    assert headings["Each stanza names its tests."] == "Controls", "over- and underlined"
+    assert headings["Not a heading: a sentence over a rule."] == "Controls"
+    assert headings["A table's head is no heading either."] == "Controls"
+    overview = next(p for p in passages if p.text.startswith("Overview"))
+    assert overview.labels == (0,), "the title and its rule are never the highlight"
+    assert title_for("autopkgtest.txt", text) == "Autopkgtest - Defining tests for Debian packages"
+
+
 def test_a_heading_inside_a_titled_box_heads_only_the_box() -> None:
     """A tip inside a section: the text after the tip is the section's again (a passage there was headed
     "CAUTION RAID is not Backup" in the handbook)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,23 @@ def test_files_no_reader_takes_are_counted_by_suffix_for_the_summary(tmp_path: P
     assert corpus.other_formats == {".gz": 2, "no suffix": 1}
     summary = BuildSummary("g", 1, 1, 1, 0, 0, 1, "reused", 0.1, other_formats=corpus.other_formats)
     assert "not read    3 files of other formats (.gz 2, no suffix 1; read: .txt, .md" in summary.render()
+
+
+def test_a_debian_doc_folders_compressed_manuals_are_read_and_capped_inflated(tmp_path: Path) -> None:
+    """`/usr/share/doc/<package>` holds its manuals gzipped: each is read under its own name, titled from
+    its text, and `SEMSEARCH_MAX_FILE_BYTES` limits what a file inflates to, not only its size on disk."""
+    manual = "Debian Policy Manual\n********************\n\nThis manual describes the policy.\n"
+    (tmp_path / "policy.txt.gz").write_bytes(gzip.compress(manual.encode()))
+    (tmp_path / "big.txt.gz").write_bytes(gzip.compress(b"Words and more words. " * 100_000))
+    (tmp_path / "changelog.Debian.gz").write_bytes(gzip.compress(b"pkg (1.0) unstable; urgency=low"))
+    corpus = load_corpus(tmp_path, max_bytes=1_000_000)
+    assert [(d.doc_id, d.format, d.title, d.text) for d in corpus.documents] == [
+        ("policy.txt.gz", "txt", "Debian Policy Manual", manual)
+    ]
+    assert [p.doc_id for p in corpus.problems] == ["big.txt.gz"]
+    assert "inflates to over 1,000,000 bytes" in corpus.problems[0].reason
+    assert "SEMSEARCH_MAX_FILE_BYTES" in corpus.problems[0].reason
+    assert corpus.other_formats == {".gz": 1}, "a changelog is no manual"
 
 
 def test_a_linked_folder_is_not_followed_but_named_with_what_to_do(tmp_path: Path) -> None:

@@ -3,8 +3,11 @@ title; PDF pages are where the text is; bad files are refused with a reason a pe
 
 from __future__ import annotations
 
+import bz2
 import difflib
+import gzip
 import io
+import lzma
 import re
 import zipfile
 from pathlib import Path
@@ -242,6 +245,41 @@ def bomb(member: str) -> bytes:
 def test_a_bad_file_is_refused_with_its_reason(name: str, make: object, reason: str) -> None:
     with pytest.raises(ReaderError, match=re.escape(reason)):
         read_bytes(make(), name)  # type: ignore[operator]
+
+
+COMPRESSORS = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}
+
+
+@pytest.mark.parametrize("suffix", COMPRESSORS)
+@pytest.mark.parametrize("name", ["essay.pdf", "essay.html", "essay.txt"])
+def test_a_document_compressed_whole_reads_as_itself(name: str, suffix: str) -> None:
+    """Debian ships manuals as `policy.pdf.gz` and `fhs-3.0.txt.gz`: the same text, title and pages."""
+    raw = (SEEDS / ESSAY).read_bytes() if name == "essay.txt" else (DOCS / name).read_bytes()
+    plain = read_bytes(raw, name)
+    packed = read_bytes(COMPRESSORS[suffix](raw), name + suffix)
+    assert (packed.text, packed.title, packed.format) == (plain.text, plain.title, plain.format)
+    assert (packed.headings, packed.page_starts, packed.marks) == (
+        plain.headings,
+        plain.page_starts,
+        plain.marks,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "reason"),
+    [
+        ("notes.txt.gz", gzip.compress(b"Some notes.\n" * 100)[:-20], "not a readable gzip file"),
+        ("notes.txt.xz", b"\xfd7zXZ\x00" + b"garbage" * 20, "not a readable xz file"),
+        ("notes.txt.bz2", b"BZh9" + b"garbage" * 20, "not a readable bzip2 file"),
+        ("bomb.html.gz", gzip.compress(b" " * 5_000_001), "inflates to over 5,000,000 bytes"),
+        ("notes.tar.gz", gzip.compress(b"tar"), "unsupported suffix"),
+    ],
+)
+def test_a_bad_compressed_file_is_refused_with_its_reason(name: str, raw: bytes, reason: str) -> None:
+    """A damaged file says so; one that inflates past the size limit stops there (5 MB of spaces is 5 kB
+    gzipped: the cap holds whatever the ratio)."""
+    with pytest.raises(ReaderError, match=re.escape(reason)):
+        read_bytes(raw, name, max_bytes=5_000_000)
 
 
 def zip_of(members: dict[str, bytes]) -> bytes:
