@@ -1,11 +1,25 @@
-"""Owns reading plain text: decoding (UTF-8, else Windows-1252/Latin-1), newline normalisation, and
-refusing binary data; headings and the title are found by the plain-text heuristics downstream."""
+"""Owns reading plain text: decoding (UTF-8, else Windows-1252/Latin-1), newline normalisation, refusing
+binary data, and leaving out a table of contents; headings and the title are found by the plain-text
+heuristics downstream."""
 
 from __future__ import annotations
+
+import re
 
 from indexer.readers.model import Extracted, ReaderError
 
 BINARY_SNIFF_BYTES = 8192
+# A contents entry: a section number and a title, maybe after a bullet, maybe before dot leaders and a page
+# ("  * 1.1. Scope", "3.5. /boot : Static files", "1.  Introduction . . . . . . 3").
+_ENTRY = re.compile(
+    r"[ \t]*(?:[*\u2022-][ \t]+)?"
+    r"(?P<entry>(?:\d{1,3}|[A-Z])(?:\.\d{1,3})*\.?[ \t]+\S.*?)"
+    r"(?:[ \t]*(?:\.[ \t]?){3,}[ \t]*\d{1,4}|[ \t]{2,}\d{1,4})?[ \t]*"
+)
+_SPACE = re.compile(r"\s+")
+MIN_ENTRIES = 4  # fewer numbered lines that recur later are a short list, not a table of contents
+ENTRY_SHARE = 0.6  # of a contents block's lines (the rest: unnumbered entries, wrapped titles)
+LONGEST_LINE = 100
 
 
 def decode(raw: bytes) -> tuple[str, str]:
@@ -26,8 +40,76 @@ def decode(raw: bytes) -> tuple[str, str]:
     return text, encoding
 
 
+def _key(line: str) -> str:
+    return _SPACE.sub(" ", line.strip()).lower()
+
+
+def _entries(lines: list[str]) -> list[bool]:
+    """Which lines are contents entries: a numbered title that a later line opens with (the section it
+    names; a wrapped title's first line opens it too)."""
+    later: dict[str, list[int]] = {}  # first two words of a line -> the lines opening with them
+    keys = [_key(line) for line in lines]
+    for i, key in enumerate(keys):
+        later.setdefault(" ".join(key.split(" ")[:2]), []).append(i)
+    found = []
+    for i, line in enumerate(lines):
+        m = _ENTRY.fullmatch(line) if len(line) <= LONGEST_LINE else None
+        entry = _key(m.group("entry")) if m else ""
+        opening = " ".join(entry.split(" ")[:2])
+        found.append(bool(m) and any(j > i and keys[j].startswith(entry) for j in later.get(opening, ())))
+    return found
+
+
+def _contents_blocks(lines: list[str]) -> list[tuple[int, int]]:
+    """Runs of lines (first, last) that are a table of contents: entries, blank lines and the short lines
+    between them (unnumbered entries, wrapped titles), with enough entries."""
+    entry = _entries(lines)
+    blocks: list[tuple[int, int]] = []
+    i = 0
+    while i < len(lines):
+        if not entry[i]:
+            i += 1
+            continue
+        last, j, entries, others, between = i, i + 1, 1, 0, 0
+        while j < len(lines):
+            line = lines[j].strip()
+            if entry[j]:
+                last, entries, between = j, entries + 1, others
+            elif line and (len(line) > LONGEST_LINE or line[-1] in ".!?;:"):
+                break  # a sentence: the prose after the contents
+            elif line:
+                others += 1
+            j += 1
+        if entries >= MIN_ENTRIES and entries >= ENTRY_SHARE * (entries + between):
+            indent = len(lines[last]) - len(lines[last].lstrip())
+            while (
+                last + 1 < len(lines)
+                and lines[last + 1].strip()
+                and lines[last + 1].find(lines[last + 1].strip()) > indent
+            ):
+                last += 1  # the last title wraps onto indented lines
+            blocks.append((i, last))
+        i = last + 1
+    return blocks
+
+
+def without_contents(text: str) -> str:
+    """The text with its tables of contents left out: their entries would answer questions with the
+    section titles alone, and head no text."""
+    lines = text.split("\n")
+    blocks = _contents_blocks(lines)
+    if not blocks:
+        return text
+    kept: list[str] = []
+    start = 0
+    for first, last in blocks:
+        kept += lines[start:first]
+        start = last + 1
+    return "\n".join(kept + lines[start:])
+
+
 def read(raw: bytes, name: str) -> Extracted:
     text, encoding = decode(raw)
     if not text.strip():
         raise ReaderError("is empty")
-    return Extracted(text, None, "txt", "builtin", encoding)
+    return Extracted(without_contents(text), None, "txt", "builtin", encoding)

@@ -282,6 +282,91 @@ def test_a_bad_compressed_file_is_refused_with_its_reason(name: str, raw: bytes,
         read_bytes(raw, name, max_bytes=5_000_000)
 
 
+RFC_STYLE = """Table of Contents
+
+   1.  Introduction . . . . . . . . . . . . . . . . . . . . . . .   3
+   2.  Terminology  . . . . . . . . . . . . . . . . . . . . . . .   4
+     2.1.  Requirements Language  . . . . . . . . . . . . . . . .   4
+   3.  Message Format . . . . . . . . . . . . . . . . . . . . . .   5
+   4.  Security Considerations  . . . . . . . . . . . . . . . . .   9
+
+1.  Introduction
+
+   This memo defines a format.
+
+2.  Terminology
+
+2.1.  Requirements Language
+
+   The key words are to be read as described.
+
+3.  Message Format
+
+   To install it:
+
+   1. Unpack the archive.
+   2. Run the installer.
+   3. Restart the service.
+   4. Check the log.
+
+4.  Security Considerations
+
+   None.
+"""
+
+SPHINX_STYLE = """Debian Policy Manual
+********************
+
+* 1. About this manual
+
+  * 1.1. Scope
+
+  * 1.2. New versions of this document
+
+* 2. The Debian Archive
+
+  * 2.1. The Debian Free Software Guidelines
+    (DFSG)
+
+1. About this manual
+********************
+
+1.1. Scope
+==========
+
+This manual describes the policy requirements.
+
+1.2. New versions of this document
+==================================
+
+It is revised.
+
+2. The Debian Archive
+*********************
+
+2.1. The Debian Free Software Guidelines (DFSG)
+===============================================
+
+Free software only.
+"""
+
+
+@pytest.mark.parametrize("source", [RFC_STYLE, SPHINX_STYLE])
+def test_a_plain_text_table_of_contents_is_left_out_and_the_sections_it_lists_stay(source: str) -> None:
+    """Its entries are section titles with nothing under them: they would answer before the sections do.
+    An entry is a numbered line that a later line opens with; a numbered list of steps is not one."""
+    text = read_bytes(source.encode(), "manual.txt").text
+    assert "..." not in text and "* 1.1. Scope" not in text and "(DFSG)\n\n1. About" not in text
+    kept = [line for line in source.split("\n") if line.strip() and not line.lstrip().startswith("* ")]
+    kept = [line for line in kept if ". . ." not in line and line.strip() != "(DFSG)"]
+    assert [line for line in text.split("\n") if line.strip()] == kept, "the sections, and the steps, stay"
+
+
+def test_a_short_numbered_list_that_recurs_is_no_table_of_contents() -> None:
+    source = "Steps:\n\n1. Unpack\n2. Build\n3. Install\n\nThen again:\n\n1. Unpack\n2. Build\n3. Install\n"
+    assert read_bytes(source.encode(), "steps.txt").text == source
+
+
 def zip_of(members: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
