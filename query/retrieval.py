@@ -47,6 +47,7 @@ class Candidates:
     lexical_rows: list[int]  # BM25's ranking (passages with a positive score)
     dense: np.ndarray  # cosine of each candidate with the question
     lexical: np.ndarray  # BM25 score of each candidate (0 when negative or outside the filter)
+    vectors: np.ndarray  # each candidate's passage vector (unit length), one row per candidate
 
     def scores(self, i: int) -> tuple[float, float]:
         """Candidate i's cosine and BM25 score."""
@@ -85,9 +86,9 @@ def retrieve(
     if not candidates and mode == "lexical":
         candidates = [int(i) for i in top(bm25, wanted) if bm25[i] >= 0]
     cand = np.asarray(candidates, dtype=np.int64)
-    dense = generation.index.reconstruct(cand) @ vector
+    vectors = generation.index.reconstruct(cand)
     lexical = np.maximum(bm25[cand], 0.0) if len(cand) else np.zeros(0, np.float32)
-    return Candidates(candidates, dense_rows, lexical_rows, dense, lexical)
+    return Candidates(candidates, dense_rows, lexical_rows, vectors @ vector, lexical, vectors)
 
 
 def fuse(candidates: Candidates, mode: Mode, ranking: Ranking) -> np.ndarray:

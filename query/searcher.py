@@ -125,7 +125,7 @@ class Searcher:
         scores = self._rerank(found, vector, fuse(found, mode, self._for_language(cfg, question)), cfg)
         order = [int(i) for i in np.argsort(-scores, kind="stable")]
         passage = self.generation.passages.__getitem__
-        results = collapse(order, lambda i: passage(found.rows[i]), wanted + 1, cfg.collapse)
+        results = collapse(order, lambda i: passage(found.rows[i]), wanted + 1, cfg.collapse, found.vectors)
         more, results = len(results) > wanted, results[:wanted]
         # Highlights only for what is returned, and the first passages the confidence reads.
         marks = {

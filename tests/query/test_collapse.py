@@ -9,13 +9,15 @@ import shutil
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 
 from generation import store
 from generation.records import StoredPassage
 from generation.torch_model import SentenceTransformerEmbedder
-from query.collapse import Copy, collapse, near_duplicates, shingles
+from query.collapse import ALIKE, Copy, collapse, near_duplicates, shingles
 from query.config import Ranking
+from query.retrieval import fuse, retrieve
 from query.searcher import Searcher
 from service.app import create_app
 from service.harness import live_server
@@ -116,6 +118,27 @@ def test_the_same_essay_in_two_formats_gives_five_different_answers(
         off = Searcher(gen, embedder, Ranking(collapse=0)).search(question, 5).hits
         assert any(_mostly_inside(a.passage, b.passage) for i, a in enumerate(off) for b in off[:i])
     assert folded >= len(QUESTIONS)
+
+
+def test_passages_far_apart_in_meaning_are_not_compared_word_by_word_and_nothing_changes(
+    two_formats: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
+    """The vectors only spare work: on every question the results and their copies are those of comparing
+    every pair word by word, while most pairs are not."""
+    gen = store.open_current(two_formats.index_dir)
+    searcher = Searcher(gen, embedder)
+    spared = 0
+    for question in QUESTIONS:
+        vector = embedder.embed([question])[0]
+        found = retrieve(gen, vector, searcher.analyse(question).terms, None, "hybrid", 50)
+        order = [int(i) for i in np.argsort(-fuse(found, "hybrid", Ranking()), kind="stable")]
+        walk = order[:18]
+        cosines = found.vectors[walk] @ found.vectors[walk].T
+        spared += int((cosines < ALIKE).sum())
+        fast = collapse(order, lambda i, f=found: gen.passages[f.rows[i]], 6, 0.6, found.vectors)
+        every = collapse(order, lambda i, f=found: gen.passages[f.rows[i]], 6, 0.6)
+        assert [(r.index, r.copies) for r in fast] == [(r.index, r.copies) for r in every], question
+    assert spared > len(QUESTIONS) * 18 * 18 / 2
 
 
 def test_the_api_lists_the_other_copies(two_formats: Settings, embedder: SentenceTransformerEmbedder) -> None:
