@@ -79,7 +79,8 @@ class Location(EnvModel):
 
     corpus_dir: Path = Field(
         Path("seeds"),
-        description="Folder of documents to index, sub-folders too (.txt, .md, .pdf, .html, .epub, .docx)",
+        description="Folder of documents to index, sub-folders too "
+        "(.txt, .md, .rst, .pdf, .html, .epub, .docx; each also as .gz, .bz2, .xz)",
     )
     index_dir: Path = Field(
         Path("var/index"), description="Where CURRENT, generations/, models/ and cache/ live"

@@ -28,7 +28,7 @@ class Document:
     sha256: str  # of the raw bytes on disk
     title: str
     encoding: str = "utf-8"
-    format: str = "txt"  # txt, md, pdf, html, epub, docx
+    format: str = "txt"  # txt, md, rst, pdf, html, epub, docx
     reader: str = "builtin"  # the library and version that extracted the text
     headings: tuple[int, ...] | None = None  # heading paragraph starts; None: plain-text heuristics
     page_starts: tuple[int, ...] = ()  # PDF: offset where each page begins

@@ -20,12 +20,13 @@ Reader = Callable[[bytes, str], Extracted]
 
 def _readers() -> dict[str, Reader]:
     # Imported on first use: a corpus of .txt files never loads pdfium or lxml.
-    from indexer.readers import docx, epub, html, markdown, pdf, text
+    from indexer.readers import docx, epub, html, markdown, pdf, rst, text
 
     return {
         ".txt": text.read,
         ".md": markdown.read,
         ".markdown": markdown.read,
+        ".rst": rst.read,
         ".pdf": pdf.read,
         ".html": html.read,
         ".htm": html.read,
@@ -35,7 +36,7 @@ def _readers() -> dict[str, Reader]:
     }
 
 
-SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".html", ".htm", ".xhtml", ".epub", ".docx")
+SUFFIXES = (".txt", ".md", ".markdown", ".rst", ".pdf", ".html", ".htm", ".xhtml", ".epub", ".docx")
 
 
 def readable(name: str) -> bool:

@@ -55,7 +55,7 @@ def _one_line(text: str) -> str:
 class Extracted:
     text: str  # what is indexed and shown; every offset points into it
     title: str | None  # the document's own title (metadata or first heading), if it has one
-    format: str  # "txt", "md", "pdf", "html", "epub", "docx"
+    format: str  # "txt", "md", "rst", "pdf", "html", "epub", "docx"
     reader: str  # the library (and version) that read it
     encoding: str = "utf-8"
     # Start offsets of paragraphs that are headings; None: the plain-text heuristics decide.

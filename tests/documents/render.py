@@ -1,6 +1,7 @@
 """Renders the essay into the formats people keep texts in, with real tools: pandoc (Debian) for
-Markdown -> HTML/EPUB/DOCX and headless Chromium printing the HTML to PDF. The outputs are committed
-(they are small); run `python tests/documents/render.py` to make them again."""
+Markdown -> HTML/EPUB/DOCX and headless Chromium printing the HTML to PDF; reStructuredText is written
+here (its markup escaped). The outputs are committed (they are small); run `python tests/documents/render.py`
+to make them again."""
 
 from __future__ import annotations
 
@@ -42,7 +43,33 @@ def essay_markdown() -> str:
     return f'---\ntitle: "{TITLE}"\nauthor: Bob Avakian\n---\n\n' + "\n\n".join(blocks) + "\n"
 
 
+def _rst_escaped(block: str) -> str:
+    """A paragraph of plain text as reStructuredText shows it: inline markup characters escaped, and no
+    line read as a list item, a field, a comment or an option."""
+    lines = []
+    for line in block.split("\n"):
+        line = re.sub(r"([\\*`|_:])", r"\\\1", line.strip())
+        lines.append(re.sub(r"^([-+#]|\d+\.|[A-Za-z]\.|\.\.|>>>)(\s)", r"\\\1\2", line))
+    return "\n".join(lines)
+
+
+def essay_rst() -> str:
+    """The essay as reStructuredText: its title over and under lined, heading-like lines as sections."""
+    text = ESSAY.read_text(encoding="utf-8")
+    rule = "=" * len(TITLE)
+    blocks = [f"{rule}\n{TITLE}\n{rule}", ":Author: Bob Avakian"]
+    for start, end in split_paragraphs(text):
+        block = text[start:end]
+        if heading_of(block, markdown=False):
+            line = _rst_escaped(" ".join(block.split()))
+            blocks.append(f"{line}\n{'-' * len(line)}")
+        else:
+            blocks.append(_rst_escaped(block))
+    return "\n\n".join(blocks) + "\n"
+
+
 def main() -> None:
+    (HERE / "essay.rst").write_text(essay_rst(), encoding="utf-8")
     with tempfile.TemporaryDirectory() as tmp:
         md = Path(tmp) / "essay.md"
         md.write_text(essay_markdown(), encoding="utf-8")

@@ -1,5 +1,6 @@
-"""The essay as PDF, HTML, EPUB and DOCX answers the dev questions as well as the plain text does (the
-real model, one build of all five; each rendering searched on its own with the `doc` filter)."""
+"""The essay as PDF, HTML, EPUB, DOCX and reStructuredText answers the dev questions as well as the plain
+text does (the real model, one build of all six; each rendering searched on its own with the `doc`
+filter)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from service.settings import Settings
 from tests.corpus import DEV_QUESTIONS, ESSAY, copy_seeds, index
 
 DOCS = Path(__file__).resolve().parent.parent / "documents"
-RENDERINGS = ("essay.pdf", "essay.html", "essay.epub", "essay.docx")
+RENDERINGS = ("essay.pdf", "essay.html", "essay.epub", "essay.docx", "essay.rst")
 
 
 @pytest.fixture(scope="module")

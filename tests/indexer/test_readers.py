@@ -36,7 +36,7 @@ DOCS = Path(__file__).resolve().parent.parent / "documents"
 ESSAY_TEXT = (SEEDS / ESSAY).read_text(encoding="utf-8")
 TITLE = "The Paris Commune in Perspective"
 SECTION = "The Leading Role of the Party and the Dictatorship of the Proletariat"
-RENDERINGS = ("essay.pdf", "essay.html", "essay.epub", "essay.docx")
+RENDERINGS = ("essay.pdf", "essay.html", "essay.epub", "essay.docx", "essay.rst")
 
 
 def words(text: str) -> list[str]:
@@ -240,6 +240,8 @@ def bomb(member: str) -> bytes:
         ("broken.epub", lambda: b"PK\x03\x04" + b"not a zip" * 50, "corrupt ZIP container"),
         ("empty.epub", lambda: zip_of({"mimetype": b"application/epub+zip"}), "container.xml is missing"),
         ("chrome.html", lambda: b"<body><nav>Menu</nav><footer>c</footer></body>", "no main content"),
+        ("contributing.rst", lambda: b".. include:: ../../CONTRIBUTING.rst\n", "renders to no text"),
+        ("blank.rst", lambda: b"  \n\n", "is empty"),
     ],
 )
 def test_a_bad_file_is_refused_with_its_reason(name: str, make: object, reason: str) -> None:
@@ -365,6 +367,59 @@ def test_a_plain_text_table_of_contents_is_left_out_and_the_sections_it_lists_st
 def test_a_short_numbered_list_that_recurs_is_no_table_of_contents() -> None:
     source = "Steps:\n\n1. Unpack\n2. Build\n3. Install\n\nThen again:\n\n1. Unpack\n2. Build\n3. Install\n"
     assert read_bytes(source.encode(), "steps.txt").text == source
+
+
+SPHINX_SOURCE = b"""=============
+Logging HOWTO
+=============
+
+.. toctree::
+
+   intro
+   advanced
+
+Basic tutorial
+--------------
+
+Call :func:`~logging.warning` to warn, as :ref:`the advanced tutorial <advanced-tutorial>` shows.
+
+.. note::
+
+   The default level is ``WARNING``.
+
+.. code-block:: python
+
+   import logging
+   logging.warning('Watch out!')
+
+.. function:: basicConfig(**kwargs)
+
+   Does basic configuration for the logging system.
+
+.. include:: /etc/passwd
+
+.. raw:: html
+
+   <script>alert(1)</script>
+"""
+
+
+def test_restructuredtext_reads_as_sphinx_shows_it() -> None:
+    """Sphinx's sources (Debian ships setuptools' docs as .rst.gz): roles show their text, directives their
+    content, code keeps its lines; no other file is read and no raw markup comes through."""
+    extracted = read_bytes(SPHINX_SOURCE, "logging.rst")
+    text = extracted.text
+    assert (extracted.title, extracted.format) == ("Logging HOWTO", "rst")
+    headings = [text[h:].split("\n", 1)[0] for h in extracted.headings or ()]
+    assert headings == ["Logging HOWTO", "Basic tutorial", "Note"]
+    assert "Call warning to warn, as the advanced tutorial shows." in text
+    assert "The default level is WARNING." in text
+    assert "import logging\nlogging.warning('Watch out!')" in text
+    assert "basicConfig(**kwargs)\n\nDoes basic configuration for the logging system." in text
+    code = [text[s:e] for s, e, kind in extracted.marks if kind in ("code", "pre")]
+    assert "WARNING" in code and any(c.startswith("import logging") for c in code)
+    for absent in ("intro", "advanced\n", "root:", "script", "alert", ":func:", ".. "):
+        assert absent not in text, absent
 
 
 def zip_of(members: dict[str, bytes]) -> bytes:
