@@ -20,7 +20,8 @@ _LITERAL = re.compile(r'<span class="docutils literal">([^<]*)</span>')
 _ROLE = re.compile(r":([A-Za-z][\w:+.-]*):`")
 _DIRECTIVE = re.compile(r"^[ \t]*\.\.[ \t]+([A-Za-z][\w:+.-]*)::", re.MULTILINE)
 # Directives that list or pull in other files: their arguments are file names, not text.
-_LEFT_OUT = frozenset({"toctree", "literalinclude", "include", "autosummary", "automodule", "index", "raw"})
+_LEFT_OUT = frozenset({"toctree", "literalinclude", "include", "index", "raw"})
+_CONDITIONS = frozenset({"only", "ifconfig"})  # a condition, then content shown when it holds
 _SETTINGS = {
     "report_level": 5,  # no error text in the output: an unknown construct is read as well as it can be
     "halt_level": 5,
@@ -76,35 +77,43 @@ class _AnyOptions(dict[str, Any]):
 
 
 @cache
-def _directive_kinds() -> tuple[type, type]:
+def _directive_kinds() -> dict[str, type]:
+    """Directive classes by what is shown: "described" (the arguments as a line, then the content: `..
+    function:: name(args)`, `.. versionadded:: 3.2`), "content" (`.. only:: html`), "none"."""
     from docutils import nodes
     from docutils.parsers.rst import Directive
 
-    class Described(Directive):
-        """`.. function:: name(args)` and its description: the arguments as a line, then the content."""
-
+    class Unknown(Directive):
         has_content = True
         optional_arguments = 1
         final_argument_whitespace = True
         option_spec = _AnyOptions()
+        shows_arguments = True
 
         def run(self) -> list[Any]:
             box = nodes.container()
-            if self.arguments:
-                box += nodes.paragraph(text=self.arguments[0])
+            if self.arguments and self.shows_arguments:
+                shown, _ = self.state.inline_text(self.arguments[0], self.lineno)
+                box += nodes.paragraph("", "", *shown)
             self.state.nested_parse(self.content, self.content_offset, box)
             return [box]
 
-    class LeftOut(Directive):
-        has_content = True
-        optional_arguments = 1
-        final_argument_whitespace = True
-        option_spec = _AnyOptions()
+    class Content(Unknown):
+        shows_arguments = False
 
+    class LeftOut(Unknown):
         def run(self) -> list[Any]:
             return []
 
-    return Described, LeftOut
+    return {"described": Unknown, "content": Content, "none": LeftOut}
+
+
+def _kind(name: str) -> str:
+    """How a directive docutils does not know is shown."""
+    name = name.lower()
+    if name in _LEFT_OUT or name.startswith("auto"):  # autodoc's content is in the code, not here
+        return "none"
+    return "content" if name in _CONDITIONS else "described"
 
 
 def _known(name: str, registered: dict[str, Any], english: dict[str, str], registry: dict[str, Any]) -> bool:
@@ -119,15 +128,15 @@ def _register(source: str) -> None:
     from docutils.parsers.rst import directives, roles
     from docutils.parsers.rst.languages import en
 
-    described, left_out = _directive_kinds()
+    kinds = _directive_kinds()
     for name in set(_ROLE.findall(source)):
         if not _known(name, roles._roles, en.roles, roles._role_registry):
             roles.register_local_role(name, _role)
     for name in set(_DIRECTIVE.findall(source)):
-        if name.lower() in _LEFT_OUT:
-            directives.register_directive(name, left_out)
-        elif not _known(name, directives._directives, en.directives, directives._directive_registry):
-            directives.register_directive(name, described)
+        if _kind(name) == "none" or not _known(
+            name, directives._directives, en.directives, directives._directive_registry
+        ):
+            directives.register_directive(name, kinds[_kind(name)])
 
 
 def read(raw: bytes, name: str) -> Extracted:

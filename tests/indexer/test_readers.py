@@ -396,6 +396,15 @@ Call :func:`~logging.warning` to warn, as :ref:`the advanced tutorial <advanced-
 
    Does basic configuration for the logging system.
 
+.. versionadded:: 3.2
+   The *style* parameter.
+
+.. only:: html
+
+   Shown on the web page.
+
+.. autofunction:: logging.getLogger
+
 .. include:: /etc/passwd
 
 .. raw:: html
@@ -416,9 +425,10 @@ def test_restructuredtext_reads_as_sphinx_shows_it() -> None:
     assert "The default level is WARNING." in text
     assert "import logging\nlogging.warning('Watch out!')" in text
     assert "basicConfig(**kwargs)\n\nDoes basic configuration for the logging system." in text
+    assert "3.2 The style parameter.\n\nShown on the web page." in text
     code = [text[s:e] for s, e, kind in extracted.marks if kind in ("code", "pre")]
     assert "WARNING" in code and any(c.startswith("import logging") for c in code)
-    for absent in ("intro", "advanced\n", "root:", "script", "alert", ":func:", ".. "):
+    for absent in ("intro", "advanced\n", "html\n", "getLogger", "root:", "script", "alert", ":func:", ".. "):
         assert absent not in text, absent
 
 
