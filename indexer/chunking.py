@@ -163,19 +163,20 @@ def heading_of(block: str, markdown: bool) -> str | None:
 
 
 def _ruled_title(block: str) -> str | None:
-    """The title of a paragraph that is a line underlined (or over- and underlined) by a rule about as long
-    as it, else None."""
+    """The title of a paragraph that is a line underlined (or over- and underlined) by a rule at least as
+    long as it, else None: not a sentence (ending in "." "," ";"), a table's head (columns apart), a row
+    of a drawn table ("| a |") or code over a docstring's quotes."""
     lines = [line.strip() for line in block.split("\n")]
     if len(lines) == 3 and lines[0] == lines[2] and _RULE.fullmatch(lines[0]):
         lines = lines[1:]
     if len(lines) != 2 or not _RULE.fullmatch(lines[1]):
         return None
     title, rule = lines
-    # Sphinx rules are as wide as the title (wider for wide characters); a sentence over a dashed line is
-    # no title.
-    if not title or len(title) > 120 or len(rule) < len(title) // 2 or title[-1] in ".,;:":
+    if not title or len(title) > 120 or len(rule) < len(title) or title[-1] in ".,;":
         return None
-    return title if any(ch.isalpha() for ch in title) else None
+    if "   " in title or not (title[0].isalnum() or title[0] in "\"'“‘«("):
+        return None
+    return None if rule[0] in "\"'" and title.endswith(")") else title
 
 
 def is_label(block: str) -> bool:

@@ -13,12 +13,14 @@ from generation.records import StoredPassage
 
 _WORD = re.compile(r"\w+")
 Shingles = frozenset[int]
-# Texts that share most of their words share most of their meaning: passages whose vectors are further
-# apart are not compared word by word (the slow part of a search). Every near-duplicate pair among the
-# first 14 candidates of the five corpora's tuning questions (380 pairs) was at 0.72 or closer, except
-# passages of a heading or a line, which are always compared (their words cost little).
+# Texts of about one length that share most of their words share most of their meaning: such passages
+# whose vectors are further apart are not compared word by word (the slow part of a search). Every
+# near-duplicate pair among the first 14 candidates of the five corpora's tuning questions (380 pairs) was
+# at 0.72 or closer, except passages of a heading or a line (always compared: their words cost little).
+# One passage inside a longer one (another format's passage boundaries) can be further apart: compared.
 ALIKE = 0.7
 SHORT = 300  # characters
+ABOUT_AS_LONG = 1.5  # the longer passage's length over the shorter's
 
 
 def shingles(text: str) -> Shingles:
@@ -43,15 +45,16 @@ class Copy:
 
 
 def near_duplicates(a: Copy, b: Copy, threshold: float, cosine: float = 1.0) -> bool:
-    """Whether at least `threshold` of the shorter passage's shingles are in the other (passages whose
-    vectors' `cosine` is under ALIKE are not, unless one is short). Overlapping passages of one document
-    (neighbours that share a sentence by design) by their offsets instead: the same share of the
-    shorter's characters is the shared text (a paragraph's short last window)."""
+    """Whether at least `threshold` of the shorter passage's shingles are in the other (passages of about
+    one length whose vectors' `cosine` is under ALIKE are not, unless one is short). Overlapping passages
+    of one document (neighbours that share a sentence by design) by their offsets instead: the same share
+    of the shorter's characters is the shared text (a paragraph's short last window)."""
     pa, pb = a.passage, b.passage
     if pa.doc_id == pb.doc_id and pa.start < pb.end and pb.start < pa.end:
         shared = min(pa.end, pb.end) - max(pa.start, pb.start)
         return shared >= threshold * min(pa.end - pa.start, pb.end - pb.start)
-    if cosine < ALIKE and min(len(pa.text), len(pb.text)) >= SHORT:
+    shorter, longer = sorted((len(pa.text), len(pb.text)))
+    if cosine < ALIKE and shorter >= SHORT and longer <= ABOUT_AS_LONG * shorter:
         return False
     if not a.shingles or not b.shingles:
         return False
@@ -93,19 +96,16 @@ def collapse(
         return float(near[reach[i], reach[j]])
 
     for i in walked:
-        full = len(kept) == k
-        # Past the k results only their copies are looked for: a passage unlike all of them is not read.
-        if not (full and near is not None and all(cosine(c.index, i) < ALIKE for c in kept)):
-            p = passage(i)
-            mine = copies[i] = Copy(p)
-            twin = next(
-                (c for c in kept if near_duplicates(copies[c.index], mine, threshold, cosine(c.index, i))),
-                None,
-            )
-            if twin is not None:
-                twin.copies.append(p)
-            elif not full:
-                kept.append(Collapsed(i, p))
+        p = passage(i)
+        mine = copies[i] = Copy(p)
+        twin = next(
+            (c for c in kept if near_duplicates(copies[c.index], mine, threshold, cosine(c.index, i))),
+            None,
+        )
+        if twin is not None:
+            twin.copies.append(p)
+        elif len(kept) < k:
+            kept.append(Collapsed(i, p))
         if len(kept) == k:
             after += 1
             if after > k:

@@ -52,11 +52,40 @@ def read_member(archive: zipfile.ZipFile, name: str, kind: str) -> bytes:
         raise ReaderError(f"is a damaged {kind} ({name}: {exc})") from None
 
 
-# Compression suffix -> (what to call it, how to open it). Each reads a stream of members (`cat a.gz b.gz`).
+# What an xz file may ask for to be decoded (its dictionary): `xz -9` needs 65 MiB. A file asking more is
+# refused before it is allocated.
+XZ_MEMORY = 256 * 2**20
+
+
+def _read_stream(opener: Any) -> Any:
+    def inflate(raw: bytes, limit: int) -> bytes:
+        stream: IO[bytes]
+        with opener(io.BytesIO(raw)) as stream:
+            return stream.read(limit + 1)
+
+    return inflate
+
+
+def _unxz(raw: bytes, limit: int) -> bytes:
+    """The xz streams one after the other (`cat a.xz b.xz`), each decoder under XZ_MEMORY."""
+    out = bytearray()
+    data = raw
+    while data:
+        decoder = lzma.LZMADecompressor(format=lzma.FORMAT_XZ, memlimit=XZ_MEMORY)
+        out += decoder.decompress(data, max_length=limit + 1 - len(out))
+        if len(out) > limit:
+            break
+        if not decoder.eof:
+            raise EOFError("the file ends inside a stream")
+        data = decoder.unused_data.lstrip(b"\0")  # stream padding
+    return bytes(out)
+
+
+# Compression suffix -> (what to call it, how to inflate it to at most `limit` + 1 bytes).
 _COMPRESSED: dict[str, tuple[str, Any]] = {
-    ".gz": ("gzip", lambda stream: gzip.GzipFile(fileobj=stream)),
-    ".bz2": ("bzip2", bz2.BZ2File),
-    ".xz": ("xz", lzma.LZMAFile),
+    ".gz": ("gzip", _read_stream(lambda stream: gzip.GzipFile(fileobj=stream))),  # members one after another
+    ".bz2": ("bzip2", _read_stream(bz2.BZ2File)),  # bzip2 needs at most 3.6 MiB to decode
+    ".xz": ("xz", _unxz),
 }
 COMPRESSED_SUFFIXES = tuple(_COMPRESSED)
 
@@ -75,15 +104,13 @@ def inner_name(name: str) -> str:
 
 def decompress(raw: bytes, suffix: str, limit: int) -> bytes:
     """The document inside a gzip, bzip2 or xz file, never inflating more than `limit` + 1 bytes."""
-    kind, opener = _COMPRESSED[suffix]
+    kind, inflate = _COMPRESSED[suffix]
     try:
-        stream: IO[bytes]
-        with opener(io.BytesIO(raw)) as stream:
-            data = stream.read(limit + 1)
-    except (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError) as exc:
+        data: bytes = inflate(raw, limit)
+    except (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError, MemoryError) as exc:
         raise ReaderError(f"is not a readable {kind} file ({exc or type(exc).__name__})") from None
     if len(data) > limit:
         raise ReaderError(
-            f"inflates to over {limit:,} bytes, the limit (SEMSEARCH_MAX_FILE_BYTES; a {kind} bomb?)"
+            f"inflates to over {limit:,} bytes, the limit (SEMSEARCH_MAX_FILE_BYTES; a compression bomb?)"
         )
     return data

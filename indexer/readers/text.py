@@ -4,6 +4,7 @@ heuristics downstream."""
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from indexer.readers.model import Extracted, ReaderError
@@ -13,10 +14,13 @@ BINARY_SNIFF_BYTES = 8192
 # ("  * 1.1. Scope", "3.5. /boot : Static files", "1.  Introduction . . . . . . 3").
 _ENTRY = re.compile(
     r"[ \t]*(?:[*\u2022-][ \t]+)?"
-    r"(?P<entry>(?:\d{1,3}|[A-Z])(?:\.\d{1,3})*\.?[ \t]+\S.*?)"
+    r"(?P<entry>(?:\d{1,3}(?:\.\d{1,3})*\.?|[A-Z](?:\.\d{1,3})*\.)[ \t]+(?P<title>\S.*?))"
     r"(?:[ \t]*(?:\.[ \t]?){3,}[ \t]*\d{1,4}|[ \t]{2,}\d{1,4})?[ \t]*"
 )
+_LETTER = re.compile(r"[^\W\d_]")
+_RULE_LINE = re.compile(r"[ \t]*([=\-~*^#+_\"'`.:])\1{2,}[ \t]*")
 _SPACE = re.compile(r"\s+")
+LOOK_AHEAD = 16  # headings opening with an entry's first two words, looked at for each entry
 MIN_ENTRIES = 4  # fewer numbered lines that recur later are a short list, not a table of contents
 ENTRY_SHARE = 0.6  # of a contents block's lines (the rest: unnumbered entries, wrapped titles)
 LONGEST_LINE = 100
@@ -44,19 +48,37 @@ def _key(line: str) -> str:
     return _SPACE.sub(" ", line.strip()).lower()
 
 
+def _headings(lines: list[str]) -> list[int]:
+    """Lines that stand as a paragraph of their own (a blank line or a rule above and below): where a
+    section's heading is, and never a row of a table or an item of a list."""
+
+    def apart(j: int) -> bool:
+        return not 0 <= j < len(lines) or not lines[j].strip() or bool(_RULE_LINE.fullmatch(lines[j]))
+
+    return [
+        j
+        for j, line in enumerate(lines)
+        if line.strip() and not _RULE_LINE.fullmatch(line) and apart(j - 1) and apart(j + 1)
+    ]
+
+
 def _entries(lines: list[str]) -> list[bool]:
-    """Which lines are contents entries: a numbered title that a later line opens with (the section it
-    names; a wrapped title's first line opens it too)."""
-    later: dict[str, list[int]] = {}  # first two words of a line -> the lines opening with them
+    """Which lines are contents entries: a numbered title that a later heading opens with (the section it
+    names; a title wrapped in the contents opens it too)."""
     keys = [_key(line) for line in lines]
-    for i, key in enumerate(keys):
-        later.setdefault(" ".join(key.split(" ")[:2]), []).append(i)
+    headings: dict[str, list[int]] = {}  # first two words of a heading -> its lines, in order
+    for j in _headings(lines):
+        headings.setdefault(" ".join(keys[j].split(" ")[:2]), []).append(j)
     found = []
     for i, line in enumerate(lines):
         m = _ENTRY.fullmatch(line) if len(line) <= LONGEST_LINE else None
-        entry = _key(m.group("entry")) if m else ""
-        opening = " ".join(entry.split(" ")[:2])
-        found.append(bool(m) and any(j > i and keys[j].startswith(entry) for j in later.get(opening, ())))
+        if m is None or not _LETTER.search(m.group("title")):
+            found.append(False)
+            continue
+        entry = _key(m.group("entry"))
+        named = headings.get(" ".join(entry.split(" ")[:2]), [])
+        after = named[bisect.bisect_right(named, i) :][:LOOK_AHEAD]
+        found.append(any(keys[j].startswith(entry) for j in after))
     return found
 
 
@@ -105,7 +127,8 @@ def without_contents(text: str) -> str:
     for first, last in blocks:
         kept += lines[start:first]
         start = last + 1
-    return "\n".join(kept + lines[start:])
+    left = "\n".join(kept + lines[start:])
+    return left if left.strip() else text  # a text that is all contents is what there is to read
 
 
 def read(raw: bytes, name: str) -> Extracted:

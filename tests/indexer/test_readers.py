@@ -9,7 +9,9 @@ import gzip
 import io
 import lzma
 import re
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -267,6 +269,18 @@ def test_a_document_compressed_whole_reads_as_itself(name: str, suffix: str) -> 
     )
 
 
+def xz_asking_for_4_gib() -> bytes:
+    """An xz file whose block header asks for a 4 GiB dictionary (its CRC set right): decoding it would
+    allocate that much."""
+    raw = bytearray(lzma.compress(b"Some notes.\n"))
+    size = (raw[12] + 1) * 4  # the block header follows the 12-byte stream header
+    header = raw[12 : 12 + size]
+    header[header.index(b"\x21\x01") + 2] = 40  # LZMA2's dictionary size code: 40 is 4 GiB - 1
+    header[-4:] = struct.pack("<I", zlib.crc32(bytes(header[:-4])))
+    raw[12 : 12 + size] = header
+    return bytes(raw)
+
+
 @pytest.mark.parametrize(
     ("name", "raw", "reason"),
     [
@@ -275,11 +289,13 @@ def test_a_document_compressed_whole_reads_as_itself(name: str, suffix: str) -> 
         ("notes.txt.bz2", b"BZh9" + b"garbage" * 20, "not a readable bzip2 file"),
         ("bomb.html.gz", gzip.compress(b" " * 5_000_001), "inflates to over 5,000,000 bytes"),
         ("notes.tar.gz", gzip.compress(b"tar"), "unsupported suffix"),
+        ("notes.txt.xz", xz_asking_for_4_gib(), "Memory usage limit exceeded"),
+        ("notes.txt.xz", lzma.compress(b"Some notes.\n")[:-12], "ends inside a stream"),
     ],
 )
 def test_a_bad_compressed_file_is_refused_with_its_reason(name: str, raw: bytes, reason: str) -> None:
     """A damaged file says so; one that inflates past the size limit stops there (5 MB of spaces is 5 kB
-    gzipped: the cap holds whatever the ratio)."""
+    gzipped: the cap holds whatever the ratio); an xz file is not given the memory it asks beyond 256 MiB."""
     with pytest.raises(ReaderError, match=re.escape(reason)):
         read_bytes(raw, name, max_bytes=5_000_000)
 
@@ -364,9 +380,22 @@ def test_a_plain_text_table_of_contents_is_left_out_and_the_sections_it_lists_st
     assert [line for line in text.split("\n") if line.strip()] == kept, "the sections, and the steps, stay"
 
 
-def test_a_short_numbered_list_that_recurs_is_no_table_of_contents() -> None:
-    source = "Steps:\n\n1. Unpack\n2. Build\n3. Install\n\nThen again:\n\n1. Unpack\n2. Build\n3. Install\n"
-    assert read_bytes(source.encode(), "steps.txt").text == source
+@pytest.mark.parametrize(
+    "source",
+    [
+        "To install on Debian:\n\n1. Download it\n2. Unpack it\n3. Run the installer\n4. Restart\n\n"
+        "To install on Fedora:\n\n1. Download it\n2. Unpack it\n3. Run the installer\n4. Restart\n",
+        "HTTP format:\n\n  1  CARD8  opcode\n  2  CARD16 length\n  3  CARD8  unused\n  4  CARD32 time\n\n"
+        "HTTPS format:\n\n  1  CARD8  opcode\n  2  CARD16 length\n  3  CARD8  unused\n  4  CARD32 time\n",
+        "Changes:\nM\tsrc/a.c\nM\tsrc/b.c\nA\tsrc/c.c\nD\tsrc/d.c\n\nLater:\nM\tsrc/a.c\nM\tsrc/b.c\n"
+        "A\tsrc/c.c\nD\tsrc/d.c\n",
+        "1. Intro\n2. Usage\n3. Notes\n4. Credits\n   1. Intro\n   2. Usage\n   3. Notes\n   4. Credits\n",
+    ],
+)
+def test_lists_and_tables_that_recur_are_no_table_of_contents(source: str) -> None:
+    """Steps, a table's rows or a change list that come again are content: a contents entry names a
+    heading that stands on its own later (a paragraph of its own, or over a rule)."""
+    assert read_bytes(source.encode(), "notes.txt").text == source
 
 
 SPHINX_SOURCE = b"""=============

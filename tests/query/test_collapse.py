@@ -69,6 +69,24 @@ def test_copies_in_other_documents_fold_and_overlapping_neighbours_do_not() -> N
     assert [r.passage for r in collapse(range(4), ranked.__getitem__, k=3, threshold=0)] == ranked[:3]
 
 
+def test_a_passage_inside_a_longer_one_is_compared_whatever_their_vectors() -> None:
+    """Another format cuts its passages elsewhere: one paragraph alone, and that paragraph with the next,
+    can be far apart as vectors and are still the same text. Passages of about one length far apart are
+    not compared word by word (their shingles are never made)."""
+    paragraph = " ".join([SENTENCE] * 4)
+    alone = passage("book.pdf", 0, paragraph)
+    with_next = passage("book.html", 0, paragraph + NEXT * 6)
+    assert len(with_next.text) > 1.5 * len(alone.text) >= 300
+    assert near_duplicates(Copy(alone), Copy(with_next), 0.6, cosine=0.6)
+    short = passage("book.pdf", 900, SENTENCE)  # under 300 characters: always compared
+    assert near_duplicates(Copy(short), Copy(with_next), 0.6, cosine=0.2)
+    other = Copy(passage("notes.html", 0, NEXT * 4))
+    same_length = Copy(passage("book.txt", 0, paragraph))
+    assert not near_duplicates(other, same_length, 0.6, cosine=0.6)
+    assert other.computed is None and same_length.computed is None, "not compared word by word"
+    assert near_duplicates(Copy(alone), same_length, 0.6, cosine=0.9)
+
+
 def _normal(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
