@@ -88,6 +88,9 @@ def floor(lines: list[str]) -> None:
     fns["search(), hybrid, query vector cached: all the work beyond the encoder"] = lambda q: warm.search(
         q, 5
     )
+    # What folding near-duplicates costs (SEMSEARCH_COLLAPSE=0 turns it off), timed beside it.
+    unfolded = Searcher(gen, cached, Ranking(collapse=0))
+    fns["search(), hybrid, query vector cached, near-duplicates not folded"] = lambda q: unfolded.search(q, 5)
     fns["float32 ONNX encoder forward pass, batch 1"] = lambda q: fp32.embed([q])
     fns["PyTorch encoder forward pass, batch 1, 1 thread"] = lambda q: torch_enc.embed([q])
     times = timed(fns)
@@ -108,7 +111,13 @@ def floor(lines: list[str]) -> None:
     ]
     dense = pct(rows[1][1], 50)
     hybrid = pct(rows[3][1], 50)
-    lines += ["", f"Hybrid (the default) / dense latency: {hybrid / dense:.2f}.", ""]
+    folded, unfolded_p50 = pct(rows[4][1], 50), pct(rows[5][1], 50)
+    lines += [
+        "",
+        f"Hybrid (the default) / dense latency: {hybrid / dense:.2f}. Beyond the encoder, folding "
+        f"near-duplicates (the default) / not folding them: {folded / unfolded_p50:.2f}.",
+        "",
+    ]
 
 
 def http(lines: list[str]) -> None:
