@@ -174,7 +174,7 @@ def _ruled_title(block: str) -> str | None:
     title, rule = lines
     if not title or len(title) > 120 or len(rule) < len(title) or title[-1] in ".,;":
         return None
-    if "   " in title or not (title[0].isalnum() or title[0] in "\"'“‘«("):
+    if "   " in title or title[0] in "|+":  # columns, or a drawn table's row
         return None
     return None if rule[0] in "\"'" and title.endswith(")") else title
 

@@ -67,16 +67,25 @@ def _read_stream(opener: Any) -> Any:
 
 
 def _unxz(raw: bytes, limit: int) -> bytes:
-    """The xz streams one after the other (`cat a.xz b.xz`), each decoder under XZ_MEMORY."""
+    """The xz streams one after the other (`cat a.xz b.xz`), each decoder under XZ_MEMORY; junk after a
+    whole stream ends the file, as `xz -d --single-stream` reads it."""
     out = bytearray()
     data = raw
     while data:
         decoder = lzma.LZMADecompressor(format=lzma.FORMAT_XZ, memlimit=XZ_MEMORY)
-        out += decoder.decompress(data, max_length=limit + 1 - len(out))
+        try:
+            chunk = decoder.decompress(data, max_length=limit + 1 - len(out))
+        except lzma.LZMAError:
+            if out:
+                break
+            raise
+        if not decoder.eof and len(out) + len(chunk) <= limit:
+            if out:
+                break
+            raise EOFError("the file ends inside a stream")
+        out += chunk
         if len(out) > limit:
             break
-        if not decoder.eof:
-            raise EOFError("the file ends inside a stream")
         data = decoder.unused_data.lstrip(b"\0")  # stream padding
     return bytes(out)
 

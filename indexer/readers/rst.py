@@ -2,7 +2,8 @@
 as the HTML reader reads a page, so headings, code, tables, notes and footnotes come out as they do there.
 Sphinx's roles (:func:`x`, :ref:`text <target>`) show their text, and its directives (`.. function::`,
 `.. versionadded::`) their arguments and content; nothing is read from other files (include,
-literalinclude, toctree) and raw markup is left out."""
+literalinclude, toctree, images) and raw markup is left out. docutils' registry of roles and directives
+is global: each document's additions are undone after it is read."""
 
 from __future__ import annotations
 
@@ -20,7 +21,12 @@ _LITERAL = re.compile(r'<span class="docutils literal">([^<]*)</span>')
 _ROLE = re.compile(r":([A-Za-z][\w:+.-]*):`")
 _DIRECTIVE = re.compile(r"^[ \t]*\.\.[ \t]+([A-Za-z][\w:+.-]*)::", re.MULTILINE)
 # Directives that list or pull in other files: their arguments are file names, not text.
-_LEFT_OUT = frozenset({"toctree", "literalinclude", "include", "index", "raw"})
+_LEFT_OUT = frozenset(
+    {"toctree", "literalinclude", "include", "index", "raw"}
+    # Settings for the page's rendering, not text: "python3", "spam.eggs" would be paragraphs.
+    | {"highlight", "currentmodule", "default-domain", "tabularcolumns", "sectionauthor", "moduleauthor"}
+)
+_CODE = frozenset({"code", "code-block", "sourcecode"})  # Sphinx's options too; never line numbers
 _CONDITIONS = frozenset({"only", "ifconfig"})  # a condition, then content shown when it holds
 _SETTINGS = {
     "report_level": 5,  # no error text in the output: an unknown construct is read as well as it can be
@@ -38,6 +44,7 @@ _SETTINGS = {
     "doctitle_xform": False,
     "initial_header_level": 1,
 }
+LONGEST_LINE = 10_000  # docutils refuses a document with a longer line (its regular expressions' safety)
 
 
 def _version() -> str:
@@ -65,7 +72,11 @@ def _role(
 
 
 class _AnyOptions(dict[str, Any]):
-    """Whatever options a directive this reader does not know has: each kept as written."""
+    """Whatever options a directive this reader does not know has: each kept as written (docutils reads
+    options only when the spec is true, and an empty dict is false)."""
+
+    def __bool__(self) -> bool:
+        return True
 
     def __contains__(self, key: object) -> bool:
         return True
@@ -105,7 +116,12 @@ def _directive_kinds() -> dict[str, type]:
         def run(self) -> list[Any]:
             return []
 
-    return {"described": Unknown, "content": Content, "none": LeftOut}
+    class Code(Unknown):
+        def run(self) -> list[Any]:
+            code = "\n".join(self.content)
+            return [nodes.literal_block(code, code)]
+
+    return {"described": Unknown, "content": Content, "none": LeftOut, "code": Code}
 
 
 def _kind(name: str) -> str:
@@ -113,6 +129,8 @@ def _kind(name: str) -> str:
     name = name.lower()
     if name in _LEFT_OUT or name.startswith("auto"):  # autodoc's content is in the code, not here
         return "none"
+    if name in _CODE:
+        return "code"
     return "content" if name in _CONDITIONS else "described"
 
 
@@ -129,33 +147,78 @@ def _register(source: str) -> None:
     from docutils.parsers.rst.languages import en
 
     kinds = _directive_kinds()
-    for name in set(_ROLE.findall(source)):
+    for name in {n.lower() for n in _ROLE.findall(source)}:
         if not _known(name, roles._roles, en.roles, roles._role_registry):
             roles.register_local_role(name, _role)
-    for name in set(_DIRECTIVE.findall(source)):
-        if _kind(name) == "none" or not _known(
+    for name in {n.lower() for n in _DIRECTIVE.findall(source)}:
+        kind = _kind(name)
+        if kind in ("none", "code") or not _known(
             name, directives._directives, en.directives, directives._directive_registry
         ):
-            directives.register_directive(name, kinds[_kind(name)])
+            directives.register_directive(name, kinds[kind])
+
+
+@cache
+def _reader() -> Any:
+    """docutils' standalone reader, with a substitution's own substitutions shown by name: expanded, each
+    level of nesting doubles the text (472 bytes took 41 s)."""
+    from docutils import nodes
+    from docutils.readers.standalone import Reader
+    from docutils.transforms import Transform
+
+    class FlatSubstitutions(Transform):
+        default_priority = 219  # just before docutils expands substitutions (220)
+
+        def apply(self) -> None:
+            for definition in self.document.findall(nodes.substitution_definition):
+                for ref in list(definition.findall(nodes.substitution_reference)):
+                    ref.replace_self(nodes.Text(ref.astext()))
+
+    class FlatReader(Reader):
+        def get_transforms(self) -> list[Any]:
+            return [*super().get_transforms(), FlatSubstitutions]
+
+    return FlatReader
+
+
+def _html(source: str) -> str:
+    """The document's body as HTML5, rendered without images: their writer reads the image file when the
+    document asks (`:loading: embed`), and an image carries no text."""
+    from docutils import nodes
+    from docutils.core import publish_doctree, publish_from_doctree
+    from docutils.parsers.rst import directives, roles
+    from docutils.writers.html5_polyglot import Writer
+
+    saved = dict(roles._roles), dict(directives._directives)
+    try:
+        _register(source)
+        doctree = publish_doctree(source, reader=_reader()(), settings_overrides=_SETTINGS)
+        for image in list(doctree.findall(nodes.image)):
+            image.parent.remove(image)
+        writer = Writer()
+        publish_from_doctree(doctree, writer=writer, settings_overrides=_SETTINGS)
+        body: str = writer.parts["body"]
+        return body
+    finally:  # a `.. role::` or `.. default-role::` of this document must not change how the next reads
+        for registry, before in zip((roles._roles, directives._directives), saved, strict=True):
+            registry.clear()
+            registry.update(before)
 
 
 def read(raw: bytes, name: str) -> Extracted:
-    from docutils.core import publish_parts
-
     source, encoding = decode(raw)
     if not source.strip():
         raise ReaderError("is empty")
-    _register(source)
+    # A line docutils would refuse the whole document for is data (an inline image, a minified blob).
+    source = "\n".join("" if len(line) > LONGEST_LINE else line for line in source.split("\n"))
     try:
-        parts = publish_parts(source, writer="html5", settings_overrides=_SETTINGS)
+        body = _LITERAL.sub(r"<code>\1</code>", _html(source))
     except Exception as exc:  # docutils raises its own kinds on input it cannot parse at all
         raise ReaderError(f"is not readable reStructuredText ({type(exc).__name__}: {exc})") from None
-    body = _LITERAL.sub(r"<code>\1</code>", parts["body"])
     try:
         extracted = html.read(f"<html><body><main>{body}</main></body></html>".encode(), name)
     except ReaderError:
         raise ReaderError(
-            "renders to no text (an `.. include::` is not followed; docutils leaves out lines over 10,000 "
-            "characters and titles it cannot parse)"
+            "renders to no text (an `.. include::` is not followed; titles docutils cannot parse are lost)"
         ) from None
     return dataclasses.replace(extracted, format="rst", reader=_version(), encoding=encoding)

@@ -197,7 +197,8 @@ def test_a_title_underlined_by_a_rule_is_a_heading_in_plain_text(tokenizer: Toke
         "Name    Value\n-----   -----\n\nA table's head is no heading either.\n\n"
         "String                Type\n--------------------------\n\nNor one in columns.\n\n"
         "+-----+\n| a b |\n+-----+\n\nNor a drawn table's row.\n\n"
-        "Loading\n...\n\nNor a line before an ellipsis, shorter than it."
+        "Loading\n...\n\nNor a line before an ellipsis, shorter than it.\n\n"
+        "``setup.cfg``\n=============\n\nA file name is a title."
     )
     params = ChunkParams(target_tokens=16)
     passages = chunk_document("autopkgtest.txt", text, tokenizer, params)
@@ -215,6 +216,7 @@ def test_a_title_underlined_by_a_rule_is_a_heading_in_plain_text(tokenizer: Toke
     for after in ("A table's head is no heading either.", "Nor one in columns.", "Nor a drawn table's row."):
         assert heading(after) == "Controls", after
     assert heading("Nor a line before an ellipsis, shorter than it.") == "Controls"
+    assert heading("A file name is a title.") == "``setup.cfg``"
     overview = next(p for p in passages if p.text.startswith("Overview"))
     assert overview.labels == (0,), "the title and its rule are never the highlight"
     assert title_for("autopkgtest.txt", text) == "Autopkgtest - Defining tests for Debian packages"

@@ -269,6 +269,18 @@ def test_a_document_compressed_whole_reads_as_itself(name: str, suffix: str) -> 
     )
 
 
+def test_concatenated_streams_are_one_document_and_junk_after_a_whole_stream_ends_it() -> None:
+    """`cat a.gz b.gz` and `cat a.xz b.xz` are read whole; bytes after a complete xz stream end the file
+    (as `xz -d --single-stream` reads it)."""
+    assert (
+        read_bytes(gzip.compress(b"Some ") + gzip.compress(b"notes.\n"), "n.txt.gz").text == "Some notes.\n"
+    )
+    assert (
+        read_bytes(lzma.compress(b"Some ") + lzma.compress(b"notes.\n"), "n.txt.xz").text == "Some notes.\n"
+    )
+    assert read_bytes(lzma.compress(b"Some notes.\n") + b"junk", "n.txt.xz").text == "Some notes.\n"
+
+
 def xz_asking_for_4_gib() -> bytes:
     """An xz file whose block header asks for a 4 GiB dictionary (its CRC set right): decoding it would
     allocate that much."""
@@ -459,6 +471,41 @@ def test_restructuredtext_reads_as_sphinx_shows_it() -> None:
     assert "WARNING" in code and any(c.startswith("import logging") for c in code)
     for absent in ("intro", "advanced\n", "html\n", "getLogger", "root:", "script", "alert", ":func:", ".. "):
         assert absent not in text, absent
+
+
+def test_an_rst_document_reads_no_other_file_and_cannot_blow_up(tmp_path: Path) -> None:
+    """An image the document asks to embed is a file read (docutils' writer reads it whatever the file
+    insertion setting): images are left out. Nested substitutions double at each level: shown by name."""
+    secret = tmp_path / "secret.svg"
+    secret.write_text("root:x:0:0 the secret")
+    embed = (
+        f"Title\n=====\n\n.. image:: {secret}\n   :loading: embed\n\nSee |x|.\n\n.. |x| image:: {secret}\n"
+    )
+    assert read_bytes((embed + "   :loading: embed\n").encode(), "t.rst").text == "Title\n\nSee ."
+    nested = "".join(f".. |s{i}| replace:: |s{i + 1}| |s{i + 1}|\n" for i in range(40))
+    assert read_bytes(f"Title\n=====\n\n|s0|\n\n{nested}".encode(), "t.rst").text == "Title\n\ns1 s1"
+
+
+def test_sphinx_code_blocks_options_and_settings_read_as_the_page_shows_them() -> None:
+    source = (
+        "Title\n=====\n\n.. highlight:: python3\n\n.. code-block:: cmake\n   :caption: Example\n"
+        "   :linenos:\n\n   return()\n   set(x 1)\n\n.. Function:: f()\n   :noindex:\n\n   Does f.\n\n"
+        + "x" * 20_000
+        + "\n\nKept."
+    )
+    text = read_bytes(source.encode(), "t.rst").text
+    assert text == "Title\n\nreturn()\nset(x 1)\n\nf()\n\nDoes f.\n\nKept.", (
+        "a line docutils refuses is dropped"
+    )
+
+
+def test_one_rst_document_does_not_change_how_the_next_reads() -> None:
+    """docutils keeps roles in a process-wide registry: a document's own `.. role::` or `.. default-role::`
+    is undone once it is read."""
+    read_bytes(b".. role:: func(raw)\n   :format: html\n\nTitle\n=====\n\nUse :func:`open`.\n", "a.rst")
+    read_bytes(b".. default-role:: pep\n\nTitle\n=====\n\nSee `8`.\n", "b.rst")
+    text = read_bytes(b"Title\n=====\n\nUse :func:`open` for `The Book`.\n", "c.rst").text
+    assert text == "Title\n\nUse open for The Book."
 
 
 def zip_of(members: dict[str, bytes]) -> bytes:

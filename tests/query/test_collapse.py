@@ -87,6 +87,17 @@ def test_a_passage_inside_a_longer_one_is_compared_whatever_their_vectors() -> N
     assert near_duplicates(Copy(alone), same_length, 0.6, cosine=0.9)
 
 
+def test_copies_that_differ_in_typography_fold() -> None:
+    """A PDF sets apostrophes and quotes curly, the HTML straight; a non-breaking space here, a space
+    there: the same words."""
+    straight = "Don't stop: l'été \"is\" here - and the workers' council met. " * 3
+    curly = "Don’t stop: l’été “is” here — and the workers’ council met. " * 3
+    assert near_duplicates(Copy(passage("a.html", 0, straight)), Copy(passage("a.pdf", 0, curly)), 0.6)
+    assert near_duplicates(
+        Copy(passage("b.html", 0, "a b c d")), Copy(passage("b.pdf", 0, "a\u00a0b c d")), 0.6
+    )
+
+
 def _normal(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
