@@ -12,6 +12,8 @@ import numpy as np
 from generation.records import StoredPassage
 
 _WORD = re.compile(r"\w+")
+# The same words, for ASCII text, three times faster: its marks and spaces to spaces, then split.
+_ASCII_MARKS = str.maketrans({c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "_")})
 Shingles = frozenset[int]
 # Texts of about one length that share most of their words share most of their meaning: such passages
 # whose vectors are further apart are not compared word by word (the slow part of a search). Every
@@ -27,7 +29,7 @@ def shingles(text: str) -> Shingles:
     """The text's runs of three words (case folded), hashed: what two copies of one text share whatever
     their passage boundaries, line breaks, page furniture or typography ("don’t" and "don't", a
     non-breaking space: words are runs of letters and digits)."""
-    words = _WORD.findall(text.casefold())
+    words = text.lower().translate(_ASCII_MARKS).split() if text.isascii() else _WORD.findall(text.casefold())
     if len(words) < 3:
         return frozenset([hash(tuple(words))]) if words else frozenset()
     return frozenset(map(hash, zip(words, words[1:], words[2:], strict=False)))

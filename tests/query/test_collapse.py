@@ -4,8 +4,10 @@ design stay apart."""
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
+import string
 from pathlib import Path
 
 import httpx
@@ -96,6 +98,22 @@ def test_copies_that_differ_in_typography_fold() -> None:
     assert near_duplicates(
         Copy(passage("b.html", 0, "a b c d")), Copy(passage("b.pdf", 0, "a\u00a0b c d")), 0.6
     )
+
+
+def test_ascii_text_gives_the_same_shingles_by_its_fast_path() -> None:
+    """ASCII text is split with a translation table (faster); its words are those of `\\w+`."""
+    rng = random.Random(5)
+    for _ in range(500):
+        text = "".join(rng.choice(string.printable) for _ in range(rng.randint(0, 200)))
+        words = re.findall(r"\w+", text.casefold())
+        expected = (
+            frozenset(map(hash, zip(words, words[1:], words[2:], strict=False)))
+            if len(words) >= 3
+            else frozenset([hash(tuple(words))])
+            if words
+            else frozenset()
+        )
+        assert shingles(text) == expected, repr(text)
 
 
 def _normal(text: str) -> str:
