@@ -142,7 +142,7 @@ def _known(name: str, registered: dict[str, Any], english: dict[str, str], regis
 
 def _register(source: str) -> None:
     """Roles and directives of the source that docutils does not know (Sphinx's and its extensions'),
-    registered once by name: a role shows its text, a directive its arguments and content."""
+    registered by name while it is read: a role shows its text, a directive its arguments and content."""
     from docutils.parsers.rst import directives, roles
     from docutils.parsers.rst.languages import en
 
