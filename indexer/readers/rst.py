@@ -18,6 +18,9 @@ from indexer.readers.text import decode
 
 # docutils sets inline literals (``x``, and the roles below) as spans: as code, they are marked as code.
 _LITERAL = re.compile(r'<span class="docutils literal">([^<]*)</span>')
+# A document's `.. sidebar::` is content (docutils writes no site around it), where the HTML reader takes a
+# short block named "sidebar" for a site's furniture: written as the topic box it is.
+_SIDEBAR = re.compile(r'class="sidebar(-title|-subtitle)?"')
 _ROLE = re.compile(r":([A-Za-z][\w:+.-]*):`")
 _DIRECTIVE = re.compile(r"^[ \t]*\.\.[ \t]+([A-Za-z][\w:+.-]*)::", re.MULTILINE)
 # Directives that list or pull in other files: their arguments are file names, not text.
@@ -212,7 +215,7 @@ def read(raw: bytes, name: str) -> Extracted:
     # A line docutils would refuse the whole document for is data (an inline image, a minified blob).
     source = "\n".join("" if len(line) > LONGEST_LINE else line for line in source.split("\n"))
     try:
-        body = _LITERAL.sub(r"<code>\1</code>", _html(source))
+        body = _SIDEBAR.sub(r'class="topic\1"', _LITERAL.sub(r"<code>\1</code>", _html(source)))
     except Exception as exc:  # docutils raises its own kinds on input it cannot parse at all
         raise ReaderError(f"is not readable reStructuredText ({type(exc).__name__}: {exc})") from None
     try:

@@ -490,12 +490,11 @@ def test_sphinx_code_blocks_options_and_settings_read_as_the_page_shows_them() -
     source = (
         "Title\n=====\n\n.. highlight:: python3\n\n.. code-block:: cmake\n   :caption: Example\n"
         "   :linenos:\n\n   return()\n   set(x 1)\n\n.. Function:: f()\n   :noindex:\n\n   Does f.\n\n"
-        + "x" * 20_000
-        + "\n\nKept."
+        ".. sidebar:: Aside\n\n   A short sidebar.\n\n" + "x" * 20_000 + "\n\nKept."
     )
     text = read_bytes(source.encode(), "t.rst").text
-    assert text == "Title\n\nreturn()\nset(x 1)\n\nf()\n\nDoes f.\n\nKept.", (
-        "a line docutils refuses is dropped"
+    assert text == "Title\n\nreturn()\nset(x 1)\n\nf()\n\nDoes f.\n\nAside\n\nA short sidebar.\n\nKept.", (
+        "a line docutils refuses is dropped; a sidebar is the document's own"
     )
 
 
