@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from generation.paragraphs import split_paragraphs, trimmed
+from indexer.readers.text import RULE
 
 Span = tuple[int, int]
 
@@ -62,9 +63,6 @@ class _Atom:
 
 
 _MD_HEADING = re.compile(r"#{1,6}[ \t]+(.+?)[ \t#]*")
-# A line of one punctuation mark repeated under (and over) a title: reStructuredText, Sphinx's and pandoc's
-# plain-text output, setext ("Overview" over "--------").
-_RULE = re.compile(r"([=\-~*^#+_\"'`.:])\1{2,}")
 # "Figure 4.5.", "Example 7.1", "Tableau 2": one or two words, then a number.
 _CAPTION_LABEL = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)? [\dIVX]+(?:[.-]\d+)*\.?:?")
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+|\bwww\.\S+", re.IGNORECASE)
@@ -167,9 +165,9 @@ def _ruled_title(block: str) -> str | None:
     long as it, else None: not a sentence (ending in "." "," ";"), a table's head (columns apart), a row
     of a drawn table ("| a |") or code over a docstring's quotes."""
     lines = [line.strip() for line in block.split("\n")]
-    if len(lines) == 3 and lines[0] == lines[2] and _RULE.fullmatch(lines[0]):
+    if len(lines) == 3 and lines[0] == lines[2] and RULE.fullmatch(lines[0]):
         lines = lines[1:]
-    if len(lines) != 2 or not _RULE.fullmatch(lines[1]):
+    if len(lines) != 2 or not RULE.fullmatch(lines[1]):
         return None
     title, rule = lines
     if not title or len(title) > 120 or len(rule) < len(title) or title[-1] in ".,;":

@@ -97,8 +97,9 @@ def _files(corpus_dir: Path) -> tuple[list[Path], list[str]]:
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for link in (Path(dirpath) / d for d in dirnames):
             # A link that leads back into the folder names nothing the build misses.
-            if link.is_symlink() and not _inside(_target(link), corpus_dir):
-                links.append(f"{link.relative_to(corpus_dir).as_posix()} -> {_target(link)}")
+            target = _target(link) if link.is_symlink() else None
+            if target is not None and not _inside(target, corpus_dir):
+                links.append(f"{link.relative_to(corpus_dir).as_posix()} -> {target}")
         found += [Path(dirpath) / name for name in sorted(filenames) if not name.startswith(".")]
     return found, links
 

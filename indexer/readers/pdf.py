@@ -154,9 +154,8 @@ def _strip_edges(
     def is_furniture(line: Line) -> bool:
         if several_pages and _PAGE_NUMBER.match(line.text):
             return True
-        if (
-            line.size >= heading_size
-        ):  # a title that shares a header's words ("Filesystem Hierarchy Standard")
+        # A title that shares a header's words ("Filesystem Hierarchy Standard") stays.
+        if line.size >= heading_size:
             return False
         return _normal(line.text) in running or (
             page_number is not None and page_number in _edge_numbers(line.text)

@@ -23,7 +23,8 @@ _LITERAL = re.compile(r'<span class="docutils literal">([^<]*)</span>')
 _SIDEBAR = re.compile(r'class="sidebar(-title|-subtitle)?"')
 _ROLE = re.compile(r":([A-Za-z][\w:+.-]*):`")
 _DIRECTIVE = re.compile(r"^[ \t]*\.\.[ \t]+([A-Za-z][\w:+.-]*)::", re.MULTILINE)
-# Directives that list or pull in other files: their arguments are file names, not text.
+# Directives shown as nothing: those that list or pull in other files (their arguments are file names),
+# an index entry, raw markup.
 _LEFT_OUT = frozenset(
     {"toctree", "literalinclude", "include", "index", "raw"}
     # Settings for the page's rendering, not text: "python3", "spam.eggs" would be paragraphs.

@@ -18,7 +18,9 @@ _ENTRY = re.compile(
     r"(?:[ \t]*(?:\.[ \t]?){3,}[ \t]*\d{1,4}|[ \t]{2,}\d{1,4})?[ \t]*"
 )
 _LETTER = re.compile(r"[^\W\d_]")
-_RULE_LINE = re.compile(r"[ \t]*([=\-~*^#+_\"'`.:])\1{2,}[ \t]*")
+# A line of one punctuation mark repeated, under (and over) a title: reStructuredText, Sphinx's and pandoc's
+# plain-text output, setext ("Overview" over "--------"). The chunker reads titles by it too.
+RULE = re.compile(r"([=\-~*^#+_\"'`.:])\1{2,}")
 _SPACE = re.compile(r"\s+")
 LOOK_AHEAD = 16  # headings opening with an entry's first two words, looked at for each entry
 MIN_ENTRIES = 4  # fewer numbered lines that recur later are a short list, not a table of contents
@@ -53,12 +55,12 @@ def _headings(lines: list[str]) -> list[int]:
     section's heading is, and never a row of a table or an item of a list."""
 
     def apart(j: int) -> bool:
-        return not 0 <= j < len(lines) or not lines[j].strip() or bool(_RULE_LINE.fullmatch(lines[j]))
+        return not 0 <= j < len(lines) or not lines[j].strip() or bool(RULE.fullmatch(lines[j].strip()))
 
     return [
         j
         for j, line in enumerate(lines)
-        if line.strip() and not _RULE_LINE.fullmatch(line) and apart(j - 1) and apart(j + 1)
+        if line.strip() and not RULE.fullmatch(line.strip()) and apart(j - 1) and apart(j + 1)
     ]
 
 
