@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,9 @@ class LexicalIndex:
     def __init__(self, bm25: Any) -> None:
         self._bm25 = bm25
         self._vocab: dict[str, int] = bm25.vocab_dict
+        # A plain array over the map (np.memmap's own indexing costs more than the idf it serves).
+        self._indptr = np.asarray(bm25.scores["indptr"])
+        self._rows = int(bm25.scores["num_docs"])
 
     @classmethod
     def build(cls, passage_terms: Sequence[list[str]]) -> LexicalIndex:
@@ -43,7 +47,7 @@ class LexicalIndex:
         """BM25 score of every passage for the query's terms (zeros when none is in the corpus)."""
         ids = [self._vocab[t] for t in terms if t in self._vocab]
         if not ids:
-            return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)
+            return np.zeros(self._rows, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(ids), dtype=np.float32)
 
     def idf(self, term: str) -> float:
@@ -51,7 +55,5 @@ class LexicalIndex:
         tid = self._vocab.get(term)
         if tid is None:
             return 0.0
-        indptr = self._bm25.scores["indptr"]
-        df = int(indptr[tid + 1] - indptr[tid])
-        n = int(self._bm25.scores["num_docs"])
-        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+        df = int(self._indptr[tid + 1] - self._indptr[tid])
+        return math.log(1 + (self._rows - df + 0.5) / (df + 0.5))

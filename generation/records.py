@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
+import msgspec
 import numpy as np
-from pydantic import TypeAdapter
 
 Span = tuple[int, int]
 # A stretch of a document's text and what the reader found it to be, for showing it (not for search):
@@ -94,21 +94,11 @@ def as_record(item: StoredPassage | StoredDocument) -> dict[str, Any]:
     return dataclasses.asdict(item)
 
 
-_ADAPTERS: dict[str, TypeAdapter[Any]] = {}
-
-
-def _adapter(kind: type[Any]) -> TypeAdapter[Any]:
-    found = _ADAPTERS.get(kind.__name__)
-    if found is None:  # built once per record type, on first use
-        found = _ADAPTERS[kind.__name__] = TypeAdapter(kind)
-    return found
-
-
-def from_record(kind: type[R], row: dict[str, Any]) -> R:
-    """A record parsed from its JSON line and checked against the dataclass's types (fields that older
-    generations lack take their defaults)."""
-    value: R = _adapter(kind).validate_python(row)
-    return value
+def decoder(kind: type[R]) -> msgspec.json.Decoder[R]:
+    """Parses a record's JSON line and checks it against the dataclass's types in one pass (fields that
+    older generations lack take their defaults): five times faster than parsing, then validating, which
+    a search does for every candidate it folds (docs/benchmarks.md)."""
+    return msgspec.json.Decoder(kind)
 
 
 def offsets_path(path: Path) -> Path:
@@ -139,7 +129,8 @@ class _Lines:
             self._map: mmap.mmap | bytes = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
         index = offsets_path(path)
         if index.is_file():
-            self._offsets = np.load(index, allow_pickle=False, mmap_mode="r")
+            # A plain array over the map: np.memmap's own indexing costs more than a record's parse.
+            self._offsets = np.load(index, allow_pickle=False, mmap_mode="r").view(np.ndarray)
         else:  # a generation written before offset indexes: find the line starts once
             starts = [0]
             data = self._map
@@ -154,9 +145,11 @@ class _Lines:
     def __len__(self) -> int:
         return len(self._offsets) - 1
 
+    def line(self, i: int) -> bytes:
+        return self._map[int(self._offsets[i]) : int(self._offsets[i + 1])]
+
     def row(self, i: int) -> dict[str, Any]:
-        start, end = int(self._offsets[i]), int(self._offsets[i + 1])
-        value: dict[str, Any] = json.loads(self._map[start:end])
+        value: dict[str, Any] = json.loads(self.line(i))
         return value
 
 
@@ -165,6 +158,7 @@ class PassageFile(Sequence[StoredPassage]):
 
     def __init__(self, path: Path) -> None:
         self._lines = _Lines(path)
+        self._decoder = decoder(StoredPassage)
 
     def __len__(self) -> int:
         return len(self._lines)
@@ -180,7 +174,7 @@ class PassageFile(Sequence[StoredPassage]):
             return [self[j] for j in range(*i.indices(len(self)))]
         if not -len(self) <= i < len(self):
             raise IndexError(i)
-        return from_record(StoredPassage, self._lines.row(i % len(self)))
+        return self._decoder.decode(self._lines.line(i % len(self)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +212,7 @@ class DocumentFile(Mapping[str, StoredDocument]):
             )
 
     def __getitem__(self, doc_id: str) -> StoredDocument:
-        return from_record(StoredDocument, self._lines.row(self._info[doc_id].line))
+        return decoder(StoredDocument).decode(self._lines.line(self._info[doc_id].line))
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._info)

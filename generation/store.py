@@ -20,6 +20,7 @@ from generation.analysis import Analyzer, CorpusLanguages, UnknownAnalyzerError
 from generation.crash_points import crash_point
 from generation.lexical import LEXICAL_DIR, LexicalIndex
 from generation.records import DocumentFile, PassageFile, write_records
+from generation.shingles import ShingleFile
 from generation.vector_index import VectorIndex, VectorIndexError
 
 FORMAT_VERSION = 1
@@ -31,6 +32,7 @@ INDEX_FILE = "index.faiss"
 PASSAGES_FILE = "passages.jsonl"
 DOCUMENTS_FILE = "documents.jsonl"
 SENTENCES_FILE = "sentences.npy"
+SHINGLES_FILE = "shingles.npy"  # each passage's word shingles (generation.shingles), and their offsets
 # How a reader checks a generation's files before serving them: every checksum, or only each file's
 # recorded size (fast at any scale), or "auto": checksums while the files total at most this many bytes.
 Verification = Literal["auto", "checksums", "sizes"]
@@ -260,6 +262,7 @@ class Generation:
     sentence_vectors: np.ndarray  # (n_sentences, dim) float32, rows referenced by passages
     lexical: LexicalIndex
     languages: CorpusLanguages  # what made the lexical index's terms: queries are analysed the same way
+    shingles: ShingleFile | None = None  # None: a generation written before they were stored
 
     @property
     def analyzer(self) -> Analyzer:
@@ -278,9 +281,13 @@ def open_generation(
     try:
         # Everything memory-mapped or read on demand: worker processes share one copy in the page cache.
         documents = DocumentFile(path / DOCUMENTS_FILE, manifest.get("documents"))
-        sentence_vectors = np.load(path / SENTENCES_FILE, allow_pickle=False, mmap_mode="r")
+        # A plain array over the map: np.memmap's own indexing costs more than a highlight's product.
+        sentence_vectors = np.load(path / SENTENCES_FILE, allow_pickle=False, mmap_mode="r").view(np.ndarray)
         lexical = LexicalIndex.load(path / LEXICAL_DIR)
         languages = CorpusLanguages.from_manifest(manifest.get("analyzer"))
+        shingles = ShingleFile(path / SHINGLES_FILE) if SHINGLES_FILE in manifest["files"] else None
+        if shingles is not None and len(shingles) != len(passages):
+            raise ValueError(f"{SHINGLES_FILE} holds {len(shingles)} rows, not {len(passages)}")
         for code in languages.codes:
             languages.analyzer(code)  # an unknown one is refused here, not at the first query
     except UnknownAnalyzerError as exc:
@@ -288,7 +295,7 @@ def open_generation(
     except (OSError, ValueError, KeyError, TypeError, RuntimeError, AttributeError) as exc:
         raise GenerationError(f"{path.name}: cannot be loaded ({exc})") from None
     return Generation(
-        path.name, path, manifest, index, passages, documents, sentence_vectors, lexical, languages
+        path.name, path, manifest, index, passages, documents, sentence_vectors, lexical, languages, shingles
     )
 
 

@@ -26,6 +26,7 @@ from generation.records import (
     mark_spans,
     sorted_marks,
 )
+from generation.shingles import write_shingles
 from generation.vector_index import VectorIndex
 from indexer.chunking import ChunkParams, Passage, heading_spans
 from indexer.documents import Document
@@ -184,6 +185,8 @@ def write(
         # measured on the essay and the King James Bible (docs/benchmarks.md).
         store.SENTENCES_FILE: store.write_npy(sentence_matrix.astype(np.float16)),
         LEXICAL_DIR: store.write_lexical(lexical),
+        # Made here once, so that folding near-duplicate results never splits a passage into words.
+        store.SHINGLES_FILE: write_shingles([p.text for p in passages]),
     }
     store.write_generation(index_dir, name, files, manifest)
     return name

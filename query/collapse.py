@@ -3,18 +3,15 @@ mirrored page, repeated boilerplate. The best-ranked copy stays; the others are 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
 from generation.records import StoredPassage
+from generation.shingles import Shingles, shingles
 
-_WORD = re.compile(r"\w+")
-# The same words, for ASCII text, three times faster: its marks and spaces to spaces, then split.
-_ASCII_MARKS = str.maketrans({c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "_")})
-Shingles = frozenset[int]
 # Texts of about one length that share most of their words share most of their meaning: such passages
 # whose vectors are further apart are not compared word by word (the slow part of a search). Every
 # near-duplicate pair among the first 14 candidates of the five corpora's tuning questions (380 pairs) was
@@ -25,25 +22,16 @@ SHORT = 300  # characters
 ABOUT_AS_LONG = 1.5  # the longer passage's length over the shorter's
 
 
-def shingles(text: str) -> Shingles:
-    """The text's runs of three words (case folded), hashed: what two copies of one text share whatever
-    their passage boundaries, line breaks, page furniture or typography ("don’t" and "don't", a
-    non-breaking space: words are runs of letters and digits)."""
-    words = text.lower().translate(_ASCII_MARKS).split() if text.isascii() else _WORD.findall(text.casefold())
-    if len(words) < 3:
-        return frozenset([hash(tuple(words))]) if words else frozenset()
-    return frozenset(map(hash, zip(words, words[1:], words[2:], strict=False)))
-
-
 @dataclass(slots=True)
 class Copy:
     passage: StoredPassage
+    stored: Callable[[], Shingles] | None = None  # its shingles as its generation stores them
     computed: Shingles | None = None  # its shingles, once a comparison needs them
 
     @property
     def shingles(self) -> Shingles:
         if self.computed is None:
-            self.computed = shingles(self.passage.text)
+            self.computed = self.stored() if self.stored else shingles(self.passage.text)
         return self.computed
 
 
@@ -79,10 +67,12 @@ def collapse(
     k: int,
     threshold: float,
     vectors: np.ndarray | None = None,
+    stored: Callable[[int], Shingles] | None = None,
 ) -> list[Collapsed]:
     """Walk the candidates best first and keep up to `k` that are not near-duplicates of one kept before;
     each copy is listed with the result it duplicates, among the candidates up to `k` past the last kept
-    one (threshold 0: nothing is folded). `vectors`: the candidates' passage vectors, when known."""
+    one (threshold 0: nothing is folded). `vectors`: the candidates' passage vectors, and `stored` their
+    shingles, when known."""
     if threshold <= 0:
         return [Collapsed(i, passage(i)) for i in list(order)[:k]]
     copies: dict[int, Copy] = {}
@@ -100,7 +90,7 @@ def collapse(
 
     for i in walked:
         p = passage(i)
-        mine = copies[i] = Copy(p)
+        mine = copies[i] = Copy(p, partial(stored, i) if stored else None)
         twin = next(
             (c for c in kept if near_duplicates(copies[c.index], mine, threshold, cosine(c.index, i))),
             None,

@@ -124,8 +124,15 @@ class Searcher:
         found = retrieve(self.generation, vector, question.terms, rows, mode, max(wanted + 1, cfg.candidates))
         scores = self._rerank(found, vector, fuse(found, mode, self._for_language(cfg, question)), cfg)
         order = [int(i) for i in np.argsort(-scores, kind="stable")]
-        passage = self.generation.passages.__getitem__
-        results = collapse(order, lambda i: passage(found.rows[i]), wanted + 1, cfg.collapse, found.vectors)
+        gen, stored = self.generation, self.generation.shingles
+        results = collapse(
+            order,
+            lambda i: gen.passages[found.rows[i]],
+            wanted + 1,
+            cfg.collapse,
+            found.vectors,
+            None if stored is None else lambda i: stored[found.rows[i]],
+        )
         more, results = len(results) > wanted, results[:wanted]
         # Highlights only for what is returned, and the first passages the confidence reads.
         marks = {
