@@ -5,11 +5,11 @@ and the inflated size is capped before it is reached (a bomb must not exhaust me
 from __future__ import annotations
 
 import bz2
-import gzip
 import io
 import lzma
 import zipfile
 import zlib
+from collections.abc import Callable
 from typing import IO, Any
 
 from indexer.readers.model import ReaderError
@@ -66,35 +66,39 @@ def _read_stream(opener: Any) -> Any:
     return inflate
 
 
-def _unxz(raw: bytes, limit: int) -> bytes:
-    """The xz streams one after the other (`cat a.xz b.xz`), each decoder under XZ_MEMORY; junk after a
-    whole stream ends the file, as `xz -d --single-stream` reads it."""
-    out = bytearray()
-    data = raw
-    while data:
-        decoder = lzma.LZMADecompressor(format=lzma.FORMAT_XZ, memlimit=XZ_MEMORY)
-        try:
-            chunk = decoder.decompress(data, max_length=limit + 1 - len(out))
-        except lzma.LZMAError:
-            if out:
+def _streams(decoder: Callable[[], Any], error: type[Exception]) -> Callable[[bytes, int], bytes]:
+    """Streams one after the other (`cat a.gz b.gz`), each by a new `decoder`; junk after a whole stream
+    ends the file, as `gunzip` (with a warning) and `xz -d --single-stream` read it."""
+
+    def inflate(raw: bytes, limit: int) -> bytes:
+        out = bytearray()
+        data = raw
+        while data:
+            stream = decoder()
+            try:
+                chunk = stream.decompress(data, limit + 1 - len(out))
+            except error:
+                if out:
+                    break
+                raise
+            if not stream.eof and len(out) + len(chunk) <= limit:
+                if out:
+                    break
+                raise EOFError("the file ends inside a stream")
+            out += chunk
+            if len(out) > limit:
                 break
-            raise
-        if not decoder.eof and len(out) + len(chunk) <= limit:
-            if out:
-                break
-            raise EOFError("the file ends inside a stream")
-        out += chunk
-        if len(out) > limit:
-            break
-        data = decoder.unused_data.lstrip(b"\0")  # stream padding
-    return bytes(out)
+            data = stream.unused_data.lstrip(b"\0")  # padding
+        return bytes(out)
+
+    return inflate
 
 
 # Compression suffix -> (what to call it, how to inflate it to at most `limit` + 1 bytes).
 _COMPRESSED: dict[str, tuple[str, Any]] = {
-    ".gz": ("gzip", _read_stream(lambda stream: gzip.GzipFile(fileobj=stream))),  # members one after another
+    ".gz": ("gzip", _streams(lambda: zlib.decompressobj(wbits=31), zlib.error)),  # 31: a gzip header
     ".bz2": ("bzip2", _read_stream(bz2.BZ2File)),  # bzip2 needs at most 3.6 MiB to decode
-    ".xz": ("xz", _unxz),
+    ".xz": ("xz", _streams(lambda: lzma.LZMADecompressor(lzma.FORMAT_XZ, XZ_MEMORY), lzma.LZMAError)),
 }
 COMPRESSED_SUFFIXES = tuple(_COMPRESSED)
 

@@ -270,8 +270,8 @@ def test_a_document_compressed_whole_reads_as_itself(name: str, suffix: str) -> 
 
 
 def test_concatenated_streams_are_one_document_and_junk_after_a_whole_stream_ends_it() -> None:
-    """`cat a.gz b.gz` and `cat a.xz b.xz` are read whole; bytes after a complete xz stream end the file
-    (as `xz -d --single-stream` reads it)."""
+    """`cat a.gz b.gz` and `cat a.xz b.xz` are read whole; bytes after a complete stream end the file (as
+    `gunzip`, warning of trailing garbage, and `xz -d --single-stream` read it)."""
     assert (
         read_bytes(gzip.compress(b"Some ") + gzip.compress(b"notes.\n"), "n.txt.gz").text == "Some notes.\n"
     )
@@ -279,6 +279,9 @@ def test_concatenated_streams_are_one_document_and_junk_after_a_whole_stream_end
         read_bytes(lzma.compress(b"Some ") + lzma.compress(b"notes.\n"), "n.txt.xz").text == "Some notes.\n"
     )
     assert read_bytes(lzma.compress(b"Some notes.\n") + b"junk", "n.txt.xz").text == "Some notes.\n"
+    assert read_bytes(gzip.compress(b"Some notes.\n") + b"junk", "n.txt.gz").text == "Some notes.\n"
+    padded = gzip.compress(b"Some ") + bytes(512) + gzip.compress(b"notes.\n")  # a tape's blocks
+    assert read_bytes(padded, "n.txt.gz").text == "Some notes.\n"
 
 
 def xz_asking_for_4_gib() -> bytes:
@@ -297,6 +300,7 @@ def xz_asking_for_4_gib() -> bytes:
     ("name", "raw", "reason"),
     [
         ("notes.txt.gz", gzip.compress(b"Some notes.\n" * 100)[:-20], "not a readable gzip file"),
+        ("notes.txt.gz", b"\x1f\x8b" + b"garbage" * 20, "not a readable gzip file"),
         ("notes.txt.xz", b"\xfd7zXZ\x00" + b"garbage" * 20, "not a readable xz file"),
         ("notes.txt.bz2", b"BZh9" + b"garbage" * 20, "not a readable bzip2 file"),
         ("bomb.html.gz", gzip.compress(b" " * 5_000_001), "inflates to over 5,000,000 bytes"),
