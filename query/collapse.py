@@ -44,12 +44,13 @@ def near_duplicates(a: Copy, b: Copy, threshold: float, cosine: float = 1.0) -> 
     if pa.doc_id == pb.doc_id and pa.start < pb.end and pb.start < pa.end:
         shared = min(pa.end, pb.end) - max(pa.start, pb.start)
         return shared >= threshold * min(pa.end - pa.start, pb.end - pb.start)
-    shorter, longer = sorted((len(pa.text), len(pb.text)))
-    if cosine < ALIKE and shorter >= SHORT and longer <= ABOUT_AS_LONG * shorter:
+    la, lb = pa.end - pa.start, pb.end - pb.start  # their texts' lengths
+    if cosine < ALIKE and min(la, lb) >= SHORT and max(la, lb) <= ABOUT_AS_LONG * min(la, lb):
         return False
-    if not a.shingles or not b.shingles:
+    sa, sb = a.shingles, b.shingles
+    if not sa or not sb:
         return False
-    return len(a.shingles & b.shingles) >= threshold * min(len(a.shingles), len(b.shingles))
+    return len(sa & sb) >= threshold * min(len(sa), len(sb))
 
 
 @dataclass(slots=True)
@@ -81,20 +82,18 @@ def collapse(
     walked = list(order)
     # The cosines among the candidates the walk can reach (2k and a few copies), in one product.
     reach = {i: n for n, i in enumerate(walked[: 3 * k])}
-    near = vectors[walked[: 3 * k]] @ vectors[walked[: 3 * k]].T if vectors is not None else None
-
-    def cosine(i: int, j: int) -> float:
-        if near is None or i not in reach or j not in reach:
-            return 1.0  # unknown: compared word by word
-        return float(near[reach[i], reach[j]])
-
+    near = (vectors[walked[: 3 * k]] @ vectors[walked[: 3 * k]].T).tolist() if vectors is not None else None
     for i in walked:
         p = passage(i)
         mine = copies[i] = Copy(p, partial(stored, i) if stored else None)
-        twin = next(
-            (c for c in kept if near_duplicates(copies[c.index], mine, threshold, cosine(c.index, i))),
-            None,
-        )
+        row = near[reach[i]] if near is not None and i in reach else None
+        twin = None
+        for c in kept:
+            # Unknown cosines (no vectors, or past the reach): compared word by word.
+            cosine = row[reach[c.index]] if row is not None else 1.0
+            if near_duplicates(copies[c.index], mine, threshold, cosine):
+                twin = c
+                break
         if twin is not None:
             twin.copies.append(p)
         elif len(kept) < k:
