@@ -97,7 +97,7 @@ def as_record(item: StoredPassage | StoredDocument) -> dict[str, Any]:
 def decoder(kind: type[R]) -> msgspec.json.Decoder[R]:
     """Parses a record's JSON line and checks it against the dataclass's types in one pass (fields that
     older generations lack take their defaults): five times faster than parsing, then validating, which
-    a search does for every candidate it folds (docs/benchmarks.md)."""
+    a search does for every candidate it folds (docs/quality.md)."""
     return msgspec.json.Decoder(kind)
 
 
@@ -195,6 +195,7 @@ class DocumentFile(Mapping[str, StoredDocument]):
         """`listing`: the manifest's documents, in file order; with their row ranges (generations since
         they were recorded there) no document is parsed here, however large the collection."""
         self._lines = _Lines(path)
+        self._decoder = decoder(StoredDocument)
         self._info: dict[str, DocumentInfo] = {}
         if isinstance(listing, list) and len(listing) == len(self._lines):
             try:
@@ -212,7 +213,7 @@ class DocumentFile(Mapping[str, StoredDocument]):
             )
 
     def __getitem__(self, doc_id: str) -> StoredDocument:
-        return decoder(StoredDocument).decode(self._lines.line(self._info[doc_id].line))
+        return self._decoder.decode(self._lines.line(self._info[doc_id].line))
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._info)
