@@ -217,15 +217,17 @@ def find_notes(text: str, paras: Sequence[Span]) -> tuple[int, dict[int, str], l
     return len(paras), {}, []
 
 
-def sentence_spans(text: str, start: int, end: int) -> list[Span]:
-    """Sentences of text[start:end] as absolute spans; abbreviations and initials ("K. Venu") go on."""
+def sentence_spans(text: str, start: int, end: int, code_starts: Set[int] = frozenset()) -> list[Span]:
+    """Sentences of text[start:end] as absolute spans; abbreviations and initials ("K. Venu") go on, and
+    so does a lower-case word, unless the reader marked it as code (`code_starts`: "... a summary.
+    apropos returns ...": a command's name keeps its case at a sentence's start)."""
     spans: list[Span] = []
     s = start
     for m in _BOUNDARY.finditer(text, start, end):
         nxt = m.end()
         while nxt < end and text[nxt].isspace():
             nxt += 1
-        if nxt >= end or text[nxt].islower():
+        if nxt >= end or (text[nxt].islower() and nxt not in code_starts):
             continue
         if text[m.start()] == "." and m.group(0) == ".":
             word = _WORD_BEFORE.search(text, s, m.start())
@@ -261,12 +263,14 @@ def _hard_split(text: str, span: Span, budget: int, max_chars: int, tok: TokenCo
     return pieces
 
 
-def _atoms(text: str, paras: Sequence[Span], params: ChunkParams, tok: TokenCounter) -> list[_Atom]:
+def _atoms(
+    text: str, paras: Sequence[Span], params: ChunkParams, tok: TokenCounter, code_starts: Set[int]
+) -> list[_Atom]:
     """Whole paragraphs when they fit the target, else their sentences (cut further if too long)."""
     para_tokens = tok.count_many([text[s:e] for s, e in paras])
     atoms: list[_Atom] = []
     for i, ((s, e), n) in enumerate(zip(paras, para_tokens, strict=True)):
-        sentences = sentence_spans(text, s, e)
+        sentences = sentence_spans(text, s, e, code_starts)
         if n <= params.target_tokens and e - s <= params.max_chars:
             atoms.append(_Atom(s, e, n, i, sentences))
             continue
@@ -457,11 +461,13 @@ def chunk_document(
     heading_starts: Sequence[int] | None = None,
     boxes: Sequence[Span] = (),
     labels: Sequence[Span] = (),
+    code: Sequence[Span] = (),
 ) -> list[Passage]:
     """Split one document into passages with provenance and footnote links. `heading_starts`: where the
     reader found heading paragraphs (structured formats); None: recognise heading lines in plain text.
     `boxes`: titled boxes (a tip, a note): a heading inside one heads only the rest of it. `labels`: what
-    names rather than says (a definition list's term, a figure's caption): never highlighted."""
+    names rather than says (a definition list's term, a figure's caption): never highlighted. `code`:
+    code in lines of prose (a command's name may start a sentence)."""
     paras = split_paragraphs(text)
     notes_from, note_of, markers = find_notes(text, paras)
     headings = _headings(text, paras, notes_from, heading_starts)
@@ -471,7 +477,8 @@ def chunk_document(
     resumes = {
         i for i in range(1, len(paras)) if i not in headings and heading_at_para[i] != heading_at_para[i - 1]
     }
-    groups = _pack(_atoms(text, paras, params, tok), set(headings), note_of, params, resumes)
+    atoms = _atoms(text, paras, params, tok, frozenset(start for start, _ in code))
+    groups = _pack(atoms, set(headings), note_of, params, resumes)
     note_headings = _note_headings(text, paras, note_of)
     label_paras = set(headings) | {i for i, (s, e) in enumerate(paras) if is_label(text[s:e])}
     label_paras |= _paragraphs_within(paras, labels)

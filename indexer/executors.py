@@ -67,9 +67,9 @@ class Executor(Protocol):
 
 
 def document_passages(doc: Document, tokenizer: Tokenizer, params: ChunkParams) -> list[Passage]:
-    """One document's passages, with the headings, titled boxes and labels its reader found."""
-    boxes, labels = mark_spans(doc.marks, "box"), mark_spans(doc.marks, "label")
-    return chunk_document(doc.doc_id, doc.text, tokenizer, params, doc.headings, boxes, labels)
+    """One document's passages, with the headings, titled boxes, labels and code its reader found."""
+    boxes, labels, code = (mark_spans(doc.marks, kind) for kind in ("box", "label", "code"))
+    return chunk_document(doc.doc_id, doc.text, tokenizer, params, doc.headings, boxes, labels, code)
 
 
 def chunk_corpus(corpus: Corpus, info: ModelInfo, params: ChunkParams) -> list[Passage]:

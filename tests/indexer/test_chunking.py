@@ -16,8 +16,10 @@ from indexer.chunking import (
     sentence_spans,
     split_paragraphs,
 )
+from indexer.documents import Document
 from indexer.embedding import Tokenizer
-from indexer.readers import markdown
+from indexer.executors import document_passages
+from indexer.readers import markdown, read_bytes
 from tests.corpus import ESSAY, SEEDS
 
 ESSAY_TEXT = (SEEDS / ESSAY).read_text(encoding="utf-8")
@@ -132,6 +134,34 @@ def test_sentence_splitter_keeps_initials_and_abbreviations() -> None:
         "His leader, K. Venu, spoke (par. 5.2) at length.",
         'Then "they left."',
         "After that, e.g. nothing.",
+    ]
+
+
+def test_a_sentence_that_starts_with_a_command_marked_as_code_stands_alone() -> None:
+    """Manuals start sentences with a command's name, in lower case ("apropos returns ..."): where the
+    reader marked it as code, it starts a sentence (so the highlight can mark that sentence alone); an
+    unmarked lower-case word, or one after an abbreviation, goes on."""
+    text = "It shows a summary of each page. apropos returns the pages, e.g. ls and cat. see below."
+    apropos, ls = text.index("apropos"), text.index("ls and")
+    code = {apropos, ls}
+    assert [text[s:e] for s, e in sentence_spans(text, 0, len(text), code)] == [
+        "It shows a summary of each page.",
+        "apropos returns the pages, e.g. ls and cat. see below.",
+    ]
+    assert len(sentence_spans(text, 0, len(text))) == 1
+
+
+def test_a_page_that_starts_a_sentence_with_a_code_word_gives_it_its_own_sentence(
+    tokenizer: Tokenizer,
+) -> None:
+    """The reader's code marks reach the splitter: an HTML page's `<code>apropos</code>`."""
+    raw = b"<p>It shows a summary of each page. <code>apropos</code> returns the pages.</p>"
+    got = read_bytes(raw, "man.html")
+    doc = Document("man.html", got.text, "0", got.title, headings=got.headings, marks=got.marks)
+    (passage,) = document_passages(doc, tokenizer, ChunkParams())
+    assert [passage.text[s:e] for s, e in passage.sentences] == [
+        "It shows a summary of each page.",
+        "apropos returns the pages.",
     ]
 
 
