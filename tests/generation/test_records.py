@@ -56,6 +56,17 @@ def test_a_file_without_its_offset_index_still_opens(tmp_path: Path) -> None:
     assert list(PassageFile(tmp_path / "passages.jsonl")) == rows
 
 
+def test_a_row_written_before_a_field_existed_takes_its_default(tmp_path: Path) -> None:
+    """Generations written by earlier versions stay readable: their rows lack `pages`, `labels` and
+    `code`; a field this version does not know is ignored."""
+    row = as_record(_passages()[1])
+    for field in ("pages", "labels", "code"):
+        del row[field]
+    write_records(tmp_path / "passages.jsonl", [{**row, "retired_field": 1}])
+    (passage,) = PassageFile(tmp_path / "passages.jsonl")
+    assert passage == _passages()[1] and (passage.pages, passage.labels, passage.code) == (None, (), ())
+
+
 def test_documents_keep_titles_and_rows_in_memory_and_text_on_disk(tmp_path: Path) -> None:
     docs = [
         StoredDocument("a.txt", "Title A", "0" * 64, "Text of A " * 100, 0, 3, encoding="utf-8"),
