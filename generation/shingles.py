@@ -37,7 +37,10 @@ def shingle_hashes(text: str) -> np.ndarray:
     found = words(text)
     if len(found) < 3:
         return np.asarray([zlib.crc32(b" ".join(found))], dtype=np.uint32) if found else _EMPTY
-    h = np.fromiter(map(zlib.crc32, found), dtype=np.uint64, count=len(found))
+    # Each word's hash is 64 bits, CRC-32 and Adler-32 side by side: CRC-32 alone gives distinct words one
+    # hash ("plumless", "buckeroo"), which would make two texts differing only there the same text.
+    crc = np.fromiter(map(zlib.crc32, found), dtype=np.uint64, count=len(found))
+    h = (crc << np.uint64(32)) | np.fromiter(map(zlib.adler32, found), dtype=np.uint64, count=len(found))
     mixed = h[:-2] * _FIRST + h[1:-1] * _SECOND + h[2:]
     return np.unique(((mixed >> np.uint64(32)) ^ mixed).astype(np.uint32))
 
@@ -73,12 +76,24 @@ class ShingleFile:
     def __init__(self, path: Path) -> None:
         # Plain arrays over the maps: np.memmap's own indexing costs more than the set it feeds.
         self._hashes = np.load(path, allow_pickle=False, mmap_mode="r").view(np.ndarray)
-        self._offsets = np.load(offsets_path(path), allow_pickle=False, mmap_mode="r").view(np.ndarray)
-        if self._hashes.dtype != np.uint32 or int(self._offsets[-1]) != len(self._hashes):
-            raise ValueError(f"{path.name}: offsets do not match the shingles")
+        offsets = np.load(offsets_path(path), allow_pickle=False, mmap_mode="r").view(np.ndarray)
+        if (
+            self._hashes.dtype != np.uint32
+            or offsets.dtype != np.int64
+            or offsets.ndim != 1
+            or not len(offsets)
+            or offsets[0] != 0
+            or offsets[-1] != len(self._hashes)
+            or bool((np.diff(offsets) < 0).any())
+        ):
+            raise ValueError(f"{path.name}: its offsets do not match it")
+        self._offsets = offsets
+        self._rows = len(offsets) - 1
 
     def __len__(self) -> int:
-        return len(self._offsets) - 1
+        return self._rows
 
     def __getitem__(self, row: int) -> Shingles:
+        if not 0 <= row < self._rows:
+            raise IndexError(row)
         return frozenset(self._hashes[self._offsets[row] : self._offsets[row + 1]].tolist())

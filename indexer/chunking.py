@@ -389,12 +389,14 @@ def _paragraphs_within(paras: Sequence[Span], spans: Sequence[Span]) -> set[int]
     return inside
 
 
-def _note_headings(text: str, paras: Sequence[Span], note_of: dict[int, str]) -> dict[str, str]:
+def _note_headings(
+    text: str, paras: Sequence[Span], note_of: dict[int, str], code_starts: Set[int]
+) -> dict[str, str]:
     """A footnote is headed by its label and first sentence, so each of its passages carries its subject."""
     note_headings: dict[str, str] = {}
     for i, label in note_of.items():
         if label not in note_headings:
-            s, e = sentence_spans(text, *paras[i])[0]
+            s, e = sentence_spans(text, *paras[i], code_starts)[0]
             first = text[s:e].removeprefix(label).strip()
             note_headings[label] = f"Note {label}: " + (first if len(first) <= 160 else first[:157] + "...")
     return note_headings
@@ -477,9 +479,9 @@ def chunk_document(
     resumes = {
         i for i in range(1, len(paras)) if i not in headings and heading_at_para[i] != heading_at_para[i - 1]
     }
-    atoms = _atoms(text, paras, params, tok, frozenset(start for start, _ in code))
-    groups = _pack(atoms, set(headings), note_of, params, resumes)
-    note_headings = _note_headings(text, paras, note_of)
+    code_starts = frozenset(start for start, _ in code)
+    groups = _pack(_atoms(text, paras, params, tok, code_starts), set(headings), note_of, params, resumes)
+    note_headings = _note_headings(text, paras, note_of, code_starts)
     label_paras = set(headings) | {i for i, (s, e) in enumerate(paras) if is_label(text[s:e])}
     label_paras |= _paragraphs_within(paras, labels)
     passages: list[Passage] = []

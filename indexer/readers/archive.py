@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import bz2
 import io
+import logging
 import lzma
+import re
 import zipfile
 import zlib
 from collections.abc import Callable
 from typing import IO, Any
 
 from indexer.readers.model import ReaderError
+
+log = logging.getLogger(__name__)
 
 MAX_UNCOMPRESSED = 200 * 2**20  # all members together
 MAX_MEMBERS = 10_000
@@ -66,29 +70,40 @@ def _read_stream(opener: Any) -> Any:
     return inflate
 
 
-def _streams(decoder: Callable[[], Any], error: type[Exception]) -> Callable[[bytes, int], bytes]:
-    """Streams one after the other (`cat a.gz b.gz`), each by a new `decoder`; junk after a whole stream
-    ends the file, as `gunzip` (with a warning) and `xz -d --single-stream` read it."""
+# Compressed bytes handed to a decoder at a time: when its stream ends it copies back what is left of
+# them, so a file of a million tiny members costs a million small copies, not a million of the rest.
+STEP = 4096
+_NOT_ZERO = re.compile(rb"[^\x00]")
+
+
+def _streams(
+    decoder: Callable[[], Any], magic: bytes, error: type[Exception]
+) -> Callable[[bytes, int], bytes]:
+    """Streams one after the other (`cat a.gz b.gz`), each by a new `decoder`, zero padding between them
+    skipped. A stream cut short or damaged is an error, the first or a later one; bytes after the last
+    whole stream that do not start another (no `magic`) end the file, as `gunzip` reads it (warning of
+    "trailing garbage")."""
 
     def inflate(raw: bytes, limit: int) -> bytes:
         out = bytearray()
-        data = raw
-        while data:
-            stream = decoder()
-            try:
-                chunk = stream.decompress(data, limit + 1 - len(out))
-            except error:
-                if out:
-                    break
-                raise
-            if not stream.eof and len(out) + len(chunk) <= limit:
-                if out:
-                    break
-                raise EOFError("the file ends inside a stream")
-            out += chunk
-            if len(out) > limit:
+        view = memoryview(raw)
+        pos = streams = 0
+        while (found := _NOT_ZERO.search(raw, pos)) is not None:
+            pos = found.start()
+            if streams and not raw.startswith(magic, pos):
+                log.warning("%d bytes after the last whole stream ignored", len(raw) - pos)
                 break
-            data = stream.unused_data.lstrip(b"\0")  # padding
+            stream = decoder()
+            while not stream.eof:
+                if pos >= len(raw):
+                    raise EOFError("the file ends inside a stream")
+                piece = view[pos : pos + STEP]
+                out += stream.decompress(piece, limit + 1 - len(out))
+                if len(out) > limit:
+                    return bytes(out)
+                # Under the output cap a decoder takes all it is given, up to its stream's end.
+                pos += len(piece) - len(stream.unused_data)
+            streams += 1
         return bytes(out)
 
     return inflate
@@ -96,9 +111,15 @@ def _streams(decoder: Callable[[], Any], error: type[Exception]) -> Callable[[by
 
 # Compression suffix -> (what to call it, how to inflate it to at most `limit` + 1 bytes).
 _COMPRESSED: dict[str, tuple[str, Any]] = {
-    ".gz": ("gzip", _streams(lambda: zlib.decompressobj(wbits=31), zlib.error)),  # 31: a gzip header
+    ".gz": (
+        "gzip",
+        _streams(lambda: zlib.decompressobj(wbits=31), b"\x1f\x8b", zlib.error),
+    ),  # 31: gzip's header
     ".bz2": ("bzip2", _read_stream(bz2.BZ2File)),  # bzip2 needs at most 3.6 MiB to decode
-    ".xz": ("xz", _streams(lambda: lzma.LZMADecompressor(lzma.FORMAT_XZ, XZ_MEMORY), lzma.LZMAError)),
+    ".xz": (
+        "xz",
+        _streams(lambda: lzma.LZMADecompressor(lzma.FORMAT_XZ, XZ_MEMORY), b"\xfd7zXZ\0", lzma.LZMAError),
+    ),
 }
 COMPRESSED_SUFFIXES = tuple(_COMPRESSED)
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from generation import store
@@ -34,6 +35,8 @@ def test_copies_in_other_typography_and_case_share_their_shingles() -> None:
     assert shingles("one two") == shingles("One, two.") != shingles("two one")
     assert shingles("") == frozenset() and shingles("...") == frozenset()
     assert len(shingles("a b c d e")) == 3 and shingles("a b c d e") > shingles("a b c d")
+    # Words whose CRC-32 is one: still different words.
+    assert shingles("the plumless dog ran") != shingles("the buckeroo dog ran")
 
 
 def test_shingles_are_the_same_in_another_process() -> None:
@@ -54,7 +57,16 @@ def test_a_file_of_shingles_gives_each_row_back(tmp_path: Path) -> None:
     stored = ShingleFile(tmp_path / "shingles.npy")
     assert len(stored) == 4
     assert [stored[i] for i in range(4)] == [shingles(t) for t in texts]
-    offsets_path(tmp_path / "shingles.npy").write_bytes(b"not an array")
+    with pytest.raises(IndexError):
+        stored[4]
+    with pytest.raises(IndexError):
+        stored[-1]
+    offsets = offsets_path(tmp_path / "shingles.npy")
+    for bad in ([], [0, 5, 0, 0], [1, 2, 3, 4, 5], [0, 1, 2]):
+        np.save(offsets, np.asarray(bad, dtype=np.int64))
+        with pytest.raises(ValueError, match="offsets"):
+            ShingleFile(tmp_path / "shingles.npy")
+    offsets.write_bytes(b"not an array")
     with pytest.raises(ValueError):
         ShingleFile(tmp_path / "shingles.npy")
 

@@ -282,6 +282,27 @@ def test_concatenated_streams_are_one_document_and_junk_after_a_whole_stream_end
     assert read_bytes(gzip.compress(b"Some notes.\n") + b"junk", "n.txt.gz").text == "Some notes.\n"
     padded = gzip.compress(b"Some ") + bytes(512) + gzip.compress(b"notes.\n")  # a tape's blocks
     assert read_bytes(padded, "n.txt.gz").text == "Some notes.\n"
+    empty = gzip.compress(b"")
+    assert read_bytes(empty * 5_000 + gzip.compress(b"Some notes.\n"), "n.txt.gz").text == "Some notes.\n"
+
+
+def _crc_broken(member: bytes) -> bytes:
+    return member[:-8] + bytes([member[-8] ^ 1]) + member[-7:]
+
+
+@pytest.mark.parametrize(
+    ("second", "reason"),
+    [
+        (gzip.compress(b"notes.\n" * 50)[:-9], "ends inside a stream"),
+        (_crc_broken(gzip.compress(b"notes.\n")), "incorrect data check"),
+        (gzip.compress(b"notes.\n")[:10], "ends inside a stream"),
+    ],
+)
+def test_a_damaged_later_member_is_refused_not_dropped(second: bytes, reason: str) -> None:
+    """A later member cut short or failing its check is a damaged file, as for gunzip: its first member
+    alone is not the document."""
+    with pytest.raises(ReaderError, match=re.escape(reason)):
+        read_bytes(gzip.compress(b"First part. ") + second, "n.txt.gz")
 
 
 def xz_asking_for_4_gib() -> bytes:
