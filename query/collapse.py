@@ -13,7 +13,7 @@ from generation.records import StoredPassage
 from generation.shingles import Shingles, shingles
 
 # Texts of about one length that share most of their words share most of their meaning: such passages
-# whose vectors are further apart are not compared word by word (the slow part of a search). Every
+# whose vectors are further apart are not compared word by word (what folding costs most). Every
 # near-duplicate pair among the first 14 candidates of the five corpora's tuning questions (380 pairs) was
 # at 0.72 or closer, except passages of a heading or a line (always compared: their words cost little).
 # One passage inside a longer one (another format's passage boundaries) can be further apart: compared.

@@ -109,17 +109,19 @@ def _streams(
     return inflate
 
 
+def _gzip_member() -> Any:
+    return zlib.decompressobj(wbits=31)  # 31: deflate data inside gzip's header and trailer
+
+
+def _xz_stream() -> Any:
+    return lzma.LZMADecompressor(lzma.FORMAT_XZ, XZ_MEMORY)
+
+
 # Compression suffix -> (what to call it, how to inflate it to at most `limit` + 1 bytes).
 _COMPRESSED: dict[str, tuple[str, Any]] = {
-    ".gz": (
-        "gzip",
-        _streams(lambda: zlib.decompressobj(wbits=31), b"\x1f\x8b", zlib.error),
-    ),  # 31: gzip's header
+    ".gz": ("gzip", _streams(_gzip_member, b"\x1f\x8b", zlib.error)),
     ".bz2": ("bzip2", _read_stream(bz2.BZ2File)),  # bzip2 needs at most 3.6 MiB to decode
-    ".xz": (
-        "xz",
-        _streams(lambda: lzma.LZMADecompressor(lzma.FORMAT_XZ, XZ_MEMORY), b"\xfd7zXZ\0", lzma.LZMAError),
-    ),
+    ".xz": ("xz", _streams(_xz_stream, b"\xfd7zXZ\0", lzma.LZMAError)),
 }
 COMPRESSED_SUFFIXES = tuple(_COMPRESSED)
 

@@ -270,8 +270,9 @@ def test_a_document_compressed_whole_reads_as_itself(name: str, suffix: str) -> 
 
 
 def test_concatenated_streams_are_one_document_and_junk_after_a_whole_stream_ends_it() -> None:
-    """`cat a.gz b.gz` and `cat a.xz b.xz` are read whole; bytes after a complete stream end the file (as
-    `gunzip`, warning of trailing garbage, and `xz -d --single-stream` read it)."""
+    """`cat a.gz b.gz` and `cat a.xz b.xz` are read whole, zero padding between members skipped; bytes
+    after the last complete stream that start no other end the file (as `gunzip` reads them, warning of
+    trailing garbage)."""
     assert (
         read_bytes(gzip.compress(b"Some ") + gzip.compress(b"notes.\n"), "n.txt.gz").text == "Some notes.\n"
     )
