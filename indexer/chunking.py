@@ -8,6 +8,7 @@ the passages of a document cover every non-blank character of it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
@@ -497,20 +498,7 @@ def chunk_document(
 
 
 def _with_footnotes(p: Passage, links: list[tuple[str, str]]) -> Passage:
-    if not links:
-        return p
-    return Passage(
-        p.passage_id,
-        p.doc_id,
-        p.start,
-        p.end,
-        p.text,
-        p.heading,
-        p.paragraph,
-        p.sentences,
-        tuple(links),
-        p.footnote,
-    )
+    return dataclasses.replace(p, footnotes=tuple(links)) if links else p
 
 
 class ChunkingError(RuntimeError):

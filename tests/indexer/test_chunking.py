@@ -165,6 +165,15 @@ def test_a_page_that_starts_a_sentence_with_a_code_word_gives_it_its_own_sentenc
     ]
 
 
+def test_a_passage_that_cites_a_note_keeps_its_labels(tokenizer: Tokenizer) -> None:
+    """Linking a note to the passage that holds its marker keeps everything else the chunker found there:
+    a heading at the passage's start stays a label, never the highlighted sentence."""
+    text = "1. Chapter One\n\nThe workers held Paris.1 Then the army came back.\n\n1A note on Paris."
+    passages = chunk(text, tokenizer, target_tokens=64)
+    cites = next(p for p in passages if p.footnotes)
+    assert [cites.text[slice(*cites.sentences[i])] for i in cites.labels] == ["1.", "Chapter One"]
+
+
 def test_footnote_marker_after_period_ends_the_sentence() -> None:
     text = "It began in 1871.1 Marx hailed it. The end.\n\n1A note."
     paras = split_paragraphs(text)
