@@ -12,7 +12,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable
-from typing import IO, Any
+from typing import Any
 
 from indexer.readers.model import ReaderError
 
@@ -59,15 +59,6 @@ def read_member(archive: zipfile.ZipFile, name: str, kind: str) -> bytes:
 # What an xz file may ask for to be decoded (its dictionary): `xz -9` needs 65 MiB. A file asking more is
 # refused before it is allocated.
 XZ_MEMORY = 256 * 2**20
-
-
-def _read_stream(opener: Any) -> Any:
-    def inflate(raw: bytes, limit: int) -> bytes:
-        stream: IO[bytes]
-        with opener(io.BytesIO(raw)) as stream:
-            return stream.read(limit + 1)
-
-    return inflate
 
 
 # Compressed bytes handed to a decoder at a time: when its stream ends it copies back what is left of
@@ -120,7 +111,7 @@ def _xz_stream() -> Any:
 # Compression suffix -> (what to call it, how to inflate it to at most `limit` + 1 bytes).
 _COMPRESSED: dict[str, tuple[str, Any]] = {
     ".gz": ("gzip", _streams(_gzip_member, b"\x1f\x8b", zlib.error)),
-    ".bz2": ("bzip2", _read_stream(bz2.BZ2File)),  # bzip2 needs at most 3.6 MiB to decode
+    ".bz2": ("bzip2", _streams(bz2.BZ2Decompressor, b"BZh", OSError)),  # needs at most 3.6 MiB to decode
     ".xz": ("xz", _streams(_xz_stream, b"\xfd7zXZ\0", lzma.LZMAError)),
 }
 COMPRESSED_SUFFIXES = tuple(_COMPRESSED)

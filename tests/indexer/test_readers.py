@@ -281,6 +281,10 @@ def test_concatenated_streams_are_one_document_and_junk_after_a_whole_stream_end
     )
     assert read_bytes(lzma.compress(b"Some notes.\n") + b"junk", "n.txt.xz").text == "Some notes.\n"
     assert read_bytes(gzip.compress(b"Some notes.\n") + b"junk", "n.txt.gz").text == "Some notes.\n"
+    assert (
+        read_bytes(bz2.compress(b"Some ") + bz2.compress(b"notes.\n") + b"junk", "n.txt.bz2").text
+        == "Some notes.\n"
+    )
     padded = gzip.compress(b"Some ") + bytes(512) + gzip.compress(b"notes.\n")  # a tape's blocks
     assert read_bytes(padded, "n.txt.gz").text == "Some notes.\n"
     empty = gzip.compress(b"")
