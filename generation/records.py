@@ -101,8 +101,9 @@ def decoder(kind: type[R]) -> msgspec.json.Decoder[R]:
 
 
 def offsets_path(path: Path) -> Path:
-    """The byte-offset index beside a JSON-lines file: `passages.jsonl` -> `passages.offsets.npy`."""
-    return path.with_name(path.name.removesuffix(".jsonl") + ".offsets.npy")
+    """The offset index beside a file of records: `passages.jsonl` -> `passages.offsets.npy` (where each
+    line starts), `shingles.npy` -> `shingles.offsets.npy` (where each passage's shingles start)."""
+    return path.with_name(path.stem + ".offsets.npy")
 
 
 def write_records(path: Path, records: Sequence[dict[str, Any]]) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from generation.records import offsets_path
+
 Shingles = frozenset[int]
 _WORD = re.compile(r"\w+")
 # ASCII text's words, the same as `\w+` finds in it, split in one call: letters lower-cased, every other
@@ -48,12 +50,6 @@ def shingle_hashes(text: str) -> np.ndarray:
 def shingles(text: str) -> Shingles:
     """The text's shingles as a set (what comparing two passages intersects)."""
     return frozenset(shingle_hashes(text).tolist())
-
-
-def offsets_path(path: Path) -> Path:
-    """Where each passage's shingles start in `path` (plus the end): `shingles.npy` ->
-    `shingles.offsets.npy`."""
-    return path.with_name(path.name.removesuffix(".npy") + ".offsets.npy")
 
 
 def write_shingles(texts: Sequence[str]) -> Callable[[Path], None]:

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from generation import store
-from generation.shingles import ShingleFile, offsets_path, shingle_hashes, shingles, words, write_shingles
+from generation.records import offsets_path
+from generation.shingles import ShingleFile, shingle_hashes, shingles, words, write_shingles
 from service.settings import Settings
 from tests.fakes import FakeEmbedder
 
