@@ -20,7 +20,9 @@ class LexicalIndex:
     def __init__(self, bm25: Any) -> None:
         # Plain arrays over the maps: np.memmap's own slicing, per query term, cost as much as BM25's
         # sums (the essay: 33 against 16 µs a question).
-        bm25.scores = {k: v.view(np.ndarray) if isinstance(v, np.memmap) else v for k, v in bm25.scores.items()}
+        bm25.scores = {
+            k: v.view(np.ndarray) if isinstance(v, np.memmap) else v for k, v in bm25.scores.items()
+        }
         self._bm25 = bm25
         self._vocab: dict[str, int] = bm25.vocab_dict
         self._indptr = bm25.scores["indptr"]

@@ -44,10 +44,24 @@ def readable(name: str) -> bool:
     return inner_name(name).lower().endswith(SUFFIXES)
 
 
+# Markup saved as text: Sphinx copies each page's source beside its HTML as `_sources/page.rst.txt`
+# (`page.md.txt`), which the text reader would show with its markup (":func:`~os.path.join`").
+MARKUP_AS_TEXT = (".rst", ".md", ".markdown")
+
+
+def _format_of(name: str) -> str:
+    """The suffix that picks a file's reader: "page.rst.txt" is reStructuredText, "notes.txt" text."""
+    path = Path(name)
+    inner = Path(path.stem).suffix.lower()
+    if path.suffix.lower() == ".txt" and inner in MARKUP_AS_TEXT:
+        return inner
+    return path.suffix.lower()
+
+
 def read_bytes(raw: bytes, name: str, max_bytes: int = MAX_UNCOMPRESSED) -> Extracted:
     """Extract a file's text by its suffix, inflating a compressed one first (to at most `max_bytes`);
     ReaderError says why a file cannot be read."""
-    reader = _readers().get(Path(inner_name(name)).suffix.lower())
+    reader = _readers().get(_format_of(inner_name(name)))
     if reader is None:
         raise ReaderError(
             f"has an unsupported suffix (supported: {', '.join(SUFFIXES)}, "

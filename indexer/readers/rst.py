@@ -1,9 +1,10 @@
 """Owns reading reStructuredText (docutils, public domain and BSD): rendered to HTML by docutils, then read
 as the HTML reader reads a page, so headings, code, tables, notes and footnotes come out as they do there.
-Sphinx's roles (:func:`x`, :ref:`text <target>`) show their text, and its directives (`.. function::`,
-`.. versionadded::`) their arguments and content; nothing is read from other files (include,
-literalinclude, toctree, images) and raw markup is left out. docutils' registry of roles and directives
-is global: each document's additions are undone after it is read."""
+Sphinx's roles (:func:`x`, :ref:`text <target>`, :pep:`8`) show their text, its directives
+(`.. function::`) their arguments and content, a version change (`.. versionadded:: 3.2`) Sphinx's label;
+nothing is read from other files (include, literalinclude, toctree, images) and raw markup is left out.
+docutils' registry of roles and directives is global: each document's additions are undone after it is
+read."""
 
 from __future__ import annotations
 
@@ -75,6 +76,39 @@ def _role(
     return [nodes.literal(rawtext, utils.unescape(_shown(text)))], []
 
 
+def _standard(kind: str) -> Any:
+    """:pep:`8` and :rfc:`2822` as Sphinx shows them ("PEP 8", "RFC 2822"; with a title, the title).
+    docutils' own roles take a bare number only: `PEP 517 <517#build>` came out as markup."""
+
+    def role(
+        name: str,
+        rawtext: str,
+        text: str,
+        lineno: int,
+        inliner: Any,
+        options: Any = None,
+        content: Any = None,
+    ) -> tuple[list[Any], list[Any]]:
+        from docutils import nodes, utils
+
+        text = utils.unescape(text)
+        titled = re.fullmatch(r"(.*?)\s*<[^<>]*>", text, re.DOTALL)
+        shown = titled.group(1) if titled and titled.group(1) else f"{kind} {text.split('#', 1)[0]}"
+        return [nodes.Text(shown)], []
+
+    return role
+
+
+_STANDARDS = {"pep": _standard("PEP"), "rfc": _standard("RFC")}
+# Sphinx's labels of a version change (sphinx.domains.changeset), then the change's own text.
+_VERSION_LABELS = {
+    "versionadded": "Added in version",
+    "versionchanged": "Changed in version",
+    "deprecated": "Deprecated since version",
+    "versionremoved": "Removed in version",
+}
+
+
 class _AnyOptions(dict[str, Any]):
     """Whatever options a directive this reader does not know has: each kept as written (docutils reads
     options only when the spec is true, and an empty dict is false)."""
@@ -125,7 +159,30 @@ def _directive_kinds() -> dict[str, type]:
             code = "\n".join(self.content)
             return [nodes.literal_block(code, code)]
 
-    return {"described": Unknown, "content": Content, "none": LeftOut, "code": Code}
+    class VersionChange(Directive):
+        """ "Changed in version 3.2: what changed." (the text on the directive's line, or its content)."""
+
+        has_content = True
+        required_arguments = 1
+        optional_arguments = 1
+        final_argument_whitespace = True
+
+        def run(self) -> list[Any]:
+            label = f"{_VERSION_LABELS[self.name.lower()]} {self.arguments[0]}"
+            box = nodes.container()
+            line = nodes.paragraph("", label + (":" if len(self.arguments) > 1 or self.content else "."))
+            if len(self.arguments) > 1:
+                shown, _ = self.state.inline_text(self.arguments[1], self.lineno)
+                line += [nodes.Text(" "), *shown]
+            box += line
+            self.state.nested_parse(self.content, self.content_offset, box)
+            if len(self.arguments) == 1 and len(box) > 1 and isinstance(box[1], nodes.paragraph):
+                # The change's first paragraph, on the label's line.
+                line += [nodes.Text(" "), *box[1].children]
+                box.remove(box[1])
+            return [box]
+
+    return {"described": Unknown, "content": Content, "none": LeftOut, "code": Code, "version": VersionChange}
 
 
 def _kind(name: str) -> str:
@@ -135,6 +192,8 @@ def _kind(name: str) -> str:
         return "none"
     if name in _CODE:
         return "code"
+    if name in _VERSION_LABELS:
+        return "version"
     return "content" if name in _CONDITIONS else "described"
 
 
@@ -151,12 +210,14 @@ def _register(source: str) -> None:
     from docutils.parsers.rst.languages import en
 
     kinds = _directive_kinds()
+    for name, role in _STANDARDS.items():  # also the document's default role, when it names one
+        roles.register_local_role(name, role)
     for name in {n.lower() for n in _ROLE.findall(source)}:
         if not _known(name, roles._roles, en.roles, roles._role_registry):
             roles.register_local_role(name, _role)
     for name in {n.lower() for n in _DIRECTIVE.findall(source)}:
         kind = _kind(name)
-        if kind in ("none", "code") or not _known(
+        if kind in ("none", "code", "version") or not _known(
             name, directives._directives, en.directives, directives._directive_registry
         ):
             directives.register_directive(name, kinds[kind])

@@ -496,7 +496,7 @@ def test_restructuredtext_reads_as_sphinx_shows_it() -> None:
     assert "The default level is WARNING." in text
     assert "import logging\nlogging.warning('Watch out!')" in text
     assert "basicConfig(**kwargs)\n\nDoes basic configuration for the logging system." in text
-    assert "3.2 The style parameter.\n\nShown on the web page." in text
+    assert "Added in version 3.2: The style parameter.\n\nShown on the web page." in text
     code = [text[s:e] for s, e, kind in extracted.marks if kind in ("code", "pre")]
     assert "WARNING" in code and any(c.startswith("import logging") for c in code)
     for absent in ("intro", "advanced\n", "html\n", "getLogger", "root:", "script", "alert", ":func:", ".. "):
@@ -526,6 +526,31 @@ def test_sphinx_code_blocks_options_and_settings_read_as_the_page_shows_them() -
     assert text == "Title\n\nreturn()\nset(x 1)\n\nf()\n\nDoes f.\n\nAside\n\nA short sidebar.\n\nKept.", (
         "a line docutils refuses is dropped; a sidebar is the document's own"
     )
+
+
+def test_version_changes_and_standards_read_as_sphinx_shows_them() -> None:
+    """A version change reads with Sphinx's label ("Deprecated since version 3.12"), its text after it; a
+    PEP or an RFC by its number, or by the title given it (docutils alone left a titled one as markup)."""
+    source = (
+        "Title\n=====\n\n.. versionchanged:: 3.4 Accepts a path.\n\n.. deprecated:: 3.12\n\n"
+        ".. versionadded:: 3.8\n\n   First paragraph.\n\n   Second paragraph.\n\n"
+        "See :pep:`8`, :pep:`PEP 517 <517#build>` and :rfc:`2822#section-3`.\n"
+    )
+    assert read_bytes(source.encode(), "t.rst").text == (
+        "Title\n\nChanged in version 3.4: Accepts a path.\n\nDeprecated since version 3.12.\n\n"
+        "Added in version 3.8: First paragraph.\n\nSecond paragraph.\n\nSee PEP 8, PEP 517 and RFC 2822."
+    )
+
+
+def test_sphinx_sources_saved_as_text_read_as_their_markup() -> None:
+    """Sphinx's HTML builds keep each page's source as `_sources/page.rst.txt`: read as reStructuredText
+    (or Markdown for `.md.txt`), not shown with its markup; any other `.txt` is text."""
+    source = b"Title\n=====\n\nCall :func:`~os.path.join` (see :pep:`8`).\n"
+    rst = read_bytes(source, "page.rst.txt")
+    assert (rst.format, rst.title, rst.text) == ("rst", "Title", "Title\n\nCall join (see PEP 8).")
+    assert read_bytes(gzip.compress(source), "page.RST.txt.gz").text == rst.text
+    assert read_bytes(b"# Title\n\nSome *words*.\n", "notes.md.txt").text == "Title\n\nSome words."
+    assert read_bytes(source, "page.txt").text == source.decode()
 
 
 def test_one_rst_document_does_not_change_how_the_next_reads() -> None:
