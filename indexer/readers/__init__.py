@@ -75,6 +75,7 @@ def read_bytes(raw: bytes, name: str, max_bytes: int = MAX_UNCOMPRESSED) -> Extr
 
 __all__ = [
     "COMPRESSED_SUFFIXES",
+    "MARKUP_AS_TEXT",
     "SUFFIXES",
     "Extracted",
     "ReaderError",

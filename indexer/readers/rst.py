@@ -58,11 +58,23 @@ def _version() -> str:
     return f"docutils {docutils.__version__}"
 
 
+def _title(text: str) -> str | None:
+    """A role's explicit title ("title <target>" -> "title"; docutils marks an escaped character with a
+    NUL before it, and an escaped "<" starts no target), else None. No regular expression: the one
+    Sphinx uses is quadratic in a long run of spaces."""
+    if not text.endswith(">"):
+        return None
+    head, bracket, target = text[:-1].rpartition("<")
+    if not bracket or ">" in target or head.endswith("\x00"):
+        return None
+    return head.rstrip() or None
+
+
 def _shown(text: str) -> str:
     """What Sphinx shows for a role's text: "title <target>" -> "title", "~a.b.c" -> "c", "!x" -> "x"."""
-    m = re.fullmatch(r"(.*?)\s*<[^<>]*>", text, re.DOTALL)
-    if m and m.group(1):
-        return m.group(1)
+    title = _title(text)
+    if title is not None:
+        return title
     text = text.lstrip("!")
     return text.rsplit(".", 1)[-1] if text.startswith("~") else text
 
@@ -77,8 +89,9 @@ def _role(
 
 
 def _standard(kind: str) -> Any:
-    """:pep:`8` and :rfc:`2822` as Sphinx shows them ("PEP 8", "RFC 2822"; with a title, the title).
-    docutils' own roles take a bare number only: `PEP 517 <517#build>` came out as markup."""
+    """:pep:`8` and :rfc:`2822#section-3` as Sphinx shows them ("PEP 8", "RFC 2822#section-3"; with a
+    title, the title). docutils' own roles take a bare number only: `PEP 517 <517#build>` came out as
+    markup."""
 
     def role(
         name: str,
@@ -91,10 +104,7 @@ def _standard(kind: str) -> Any:
     ) -> tuple[list[Any], list[Any]]:
         from docutils import nodes, utils
 
-        text = utils.unescape(text)
-        titled = re.fullmatch(r"(.*?)\s*<[^<>]*>", text, re.DOTALL)
-        shown = titled.group(1) if titled and titled.group(1) else f"{kind} {text.split('#', 1)[0]}"
-        return [nodes.Text(shown)], []
+        return [nodes.Text(utils.unescape(_title(text) or f"{kind} {text}"))], []
 
     return role
 
@@ -163,23 +173,25 @@ def _directive_kinds() -> dict[str, type]:
         """ "Changed in version 3.2: what changed." (the text on the directive's line, or its content)."""
 
         has_content = True
-        required_arguments = 1
-        optional_arguments = 1
+        optional_arguments = 2  # Sphinx requires the version: without one, the content alone is shown
         final_argument_whitespace = True
 
         def run(self) -> list[Any]:
-            label = f"{_VERSION_LABELS[self.name.lower()]} {self.arguments[0]}"
             box = nodes.container()
-            line = nodes.paragraph("", label + (":" if len(self.arguments) > 1 or self.content else "."))
+            self.state.nested_parse(self.content, self.content_offset, box)
+            if not self.arguments:
+                return [box]
+            said = len(self.arguments) > 1 or any(not isinstance(n, nodes.comment) for n in box)
+            line = nodes.paragraph("", f"{_VERSION_LABELS[self.name.lower()]} {self.arguments[0]}")
+            line += nodes.Text(":" if said else ".")
             if len(self.arguments) > 1:
                 shown, _ = self.state.inline_text(self.arguments[1], self.lineno)
                 line += [nodes.Text(" "), *shown]
-            box += line
-            self.state.nested_parse(self.content, self.content_offset, box)
-            if len(self.arguments) == 1 and len(box) > 1 and isinstance(box[1], nodes.paragraph):
+            elif len(box) and isinstance(box[0], nodes.paragraph):
                 # The change's first paragraph, on the label's line.
-                line += [nodes.Text(" "), *box[1].children]
-                box.remove(box[1])
+                line += [nodes.Text(" "), *box[0].children]
+                box.remove(box[0])
+            box.insert(0, line)
             return [box]
 
     return {"described": Unknown, "content": Content, "none": LeftOut, "code": Code, "version": VersionChange}

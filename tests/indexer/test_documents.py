@@ -28,6 +28,20 @@ def test_loads_txt_and_md_recursively_with_normalised_text(tmp_path: Path) -> No
     assert corpus.other_formats == {".odt": 1}
 
 
+def test_a_sphinx_builds_sources_are_read_as_their_markup_and_titled_without_it(tmp_path: Path) -> None:
+    """`_sources/page.rst.txt` beside the page's HTML: read as reStructuredText; with no title of its own,
+    it is titled from its name without the markup's suffix ("Install guide", not "Install guide.rst")."""
+    (tmp_path / "_sources").mkdir()
+    (tmp_path / "_sources" / "install_guide.rst.txt").write_text("Run :command:`make` first.\n")
+    (tmp_path / "_sources" / "usage.md.txt").write_text("# Usage\n\nCall *it*.\n")
+    docs = {d.doc_id: d for d in load_corpus(tmp_path).documents}
+    assert (docs["_sources/install_guide.rst.txt"].title, docs["_sources/install_guide.rst.txt"].text) == (
+        "Install guide",
+        "Run make first.",
+    )
+    assert (docs["_sources/usage.md.txt"].format, docs["_sources/usage.md.txt"].title) == ("md", "Usage")
+
+
 def test_files_no_reader_takes_are_counted_by_suffix_for_the_summary(tmp_path: Path) -> None:
     """A Debian documentation folder: the manual beside its compressed changelogs and a licence file."""
     (tmp_path / "html").mkdir()

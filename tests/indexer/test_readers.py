@@ -20,7 +20,7 @@ from indexer.chunking import ChunkParams
 from indexer.documents import Document
 from indexer.embedding import Tokenizer
 from indexer.executors import document_passages
-from indexer.readers import ReaderError, read_bytes
+from indexer.readers import ReaderError, read_bytes, readable
 from indexer.readers.archive import MAX_UNCOMPRESSED
 from indexer.readers.pdf import (
     Line,
@@ -534,11 +534,15 @@ def test_version_changes_and_standards_read_as_sphinx_shows_them() -> None:
     source = (
         "Title\n=====\n\n.. versionchanged:: 3.4 Accepts a path.\n\n.. deprecated:: 3.12\n\n"
         ".. versionadded:: 3.8\n\n   First paragraph.\n\n   Second paragraph.\n\n"
-        "See :pep:`8`, :pep:`PEP 517 <517#build>` and :rfc:`2822#section-3`.\n"
+        ".. versionchanged:: 3.9\n\n   - a list\n\n"
+        ".. versionadded::\n\n   No version: shown all the same.\n\n"
+        "See :pep:`8`, :pep:`PEP 517 <517#build>`, :rfc:`2822#section-3` and :pep:`a \\<b\\>`.\n"
     )
     assert read_bytes(source.encode(), "t.rst").text == (
         "Title\n\nChanged in version 3.4: Accepts a path.\n\nDeprecated since version 3.12.\n\n"
-        "Added in version 3.8: First paragraph.\n\nSecond paragraph.\n\nSee PEP 8, PEP 517 and RFC 2822."
+        "Added in version 3.8: First paragraph.\n\nSecond paragraph.\n\nChanged in version 3.9:\n\n"
+        "a list\n\nNo version: shown all the same.\n\n"
+        "See PEP 8, PEP 517, RFC 2822#section-3 and PEP a <b>."
     )
 
 
@@ -548,6 +552,7 @@ def test_sphinx_sources_saved_as_text_read_as_their_markup() -> None:
     source = b"Title\n=====\n\nCall :func:`~os.path.join` (see :pep:`8`).\n"
     rst = read_bytes(source, "page.rst.txt")
     assert (rst.format, rst.title, rst.text) == ("rst", "Title", "Title\n\nCall join (see PEP 8).")
+    assert readable("_sources/page.rst.txt") and readable("page.md.txt.gz")
     assert read_bytes(gzip.compress(source), "page.RST.txt.gz").text == rst.text
     assert read_bytes(b"# Title\n\nSome *words*.\n", "notes.md.txt").text == "Title\n\nSome words."
     assert read_bytes(source, "page.txt").text == source.decode()
