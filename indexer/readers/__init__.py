@@ -69,7 +69,7 @@ def read_bytes(raw: bytes, name: str, max_bytes: int = MAX_UNCOMPRESSED) -> Extr
         )
     suffix = compression_of(name)
     if suffix:
-        raw = decompress(raw, suffix, max_bytes)
+        raw = decompress(raw, suffix, max_bytes, name)
     return reader(raw, inner_name(name))
 
 

@@ -69,20 +69,20 @@ _NOT_ZERO = re.compile(rb"[^\x00]")
 
 def _streams(
     decoder: Callable[[], Any], magic: bytes, error: type[Exception]
-) -> Callable[[bytes, int], bytes]:
+) -> Callable[[bytes, int, str], bytes]:
     """Streams one after the other (`cat a.gz b.gz`), each by a new `decoder`, zero padding between them
     skipped. A stream cut short or damaged is an error, the first or a later one; bytes after the last
     whole stream that do not start another (no `magic`) end the file, as `gunzip` reads it (warning of
     "trailing garbage")."""
 
-    def inflate(raw: bytes, limit: int) -> bytes:
+    def inflate(raw: bytes, limit: int, name: str) -> bytes:
         out = bytearray()
         view = memoryview(raw)
         pos = streams = 0
         while (found := _NOT_ZERO.search(raw, pos)) is not None:
             pos = found.start()
             if streams and not raw.startswith(magic, pos):
-                log.warning("%d bytes after the last whole stream ignored", len(raw) - pos)
+                log.warning("%s: %d bytes after the last whole stream ignored", name, len(raw) - pos)
                 break
             stream = decoder()
             while not stream.eof:
@@ -129,11 +129,12 @@ def inner_name(name: str) -> str:
     return name[: -len(suffix)] if suffix else name
 
 
-def decompress(raw: bytes, suffix: str, limit: int) -> bytes:
-    """The document inside a gzip, bzip2 or xz file, never inflating more than `limit` + 1 bytes."""
+def decompress(raw: bytes, suffix: str, limit: int, name: str = "") -> bytes:
+    """The document inside a gzip, bzip2 or xz file (`name`, for the log), never inflating more than
+    `limit` + 1 bytes."""
     kind, inflate = _COMPRESSED[suffix]
     try:
-        data: bytes = inflate(raw, limit)
+        data: bytes = inflate(raw, limit, name)
     except (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError, MemoryError) as exc:
         raise ReaderError(f"is not a readable {kind} file ({exc or type(exc).__name__})") from None
     if len(data) > limit:

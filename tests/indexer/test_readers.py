@@ -269,10 +269,12 @@ def test_a_document_compressed_whole_reads_as_itself(name: str, suffix: str) -> 
     )
 
 
-def test_concatenated_streams_are_one_document_and_junk_after_a_whole_stream_ends_it() -> None:
+def test_concatenated_streams_are_one_document_and_junk_after_a_whole_stream_ends_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     """`cat a.gz b.gz` and `cat a.xz b.xz` are read whole, zero padding between members skipped; bytes
     after the last complete stream that start no other end the file (as `gunzip` reads them, warning of
-    trailing garbage)."""
+    trailing garbage, naming the file)."""
     assert (
         read_bytes(gzip.compress(b"Some ") + gzip.compress(b"notes.\n"), "n.txt.gz").text == "Some notes.\n"
     )
@@ -281,6 +283,7 @@ def test_concatenated_streams_are_one_document_and_junk_after_a_whole_stream_end
     )
     assert read_bytes(lzma.compress(b"Some notes.\n") + b"junk", "n.txt.xz").text == "Some notes.\n"
     assert read_bytes(gzip.compress(b"Some notes.\n") + b"junk", "n.txt.gz").text == "Some notes.\n"
+    assert "n.txt.gz: 4 bytes after the last whole stream ignored" in caplog.text
     assert (
         read_bytes(bz2.compress(b"Some ") + bz2.compress(b"notes.\n") + b"junk", "n.txt.bz2").text
         == "Some notes.\n"
