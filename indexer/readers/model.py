@@ -46,9 +46,13 @@ def _edges_trimmed(pieces: list[str], keep_indent: bool) -> list[str]:
     return pieces
 
 
+SOFT_HYPHEN = "\u00ad"  # a place a word may break; invisible, and it would split the word in two terms
+
+
 def _one_line(text: str) -> str:
     """A cell's text on one line, without white space at its edges (around its code marks too)."""
-    return "".join(_edges_trimmed(_CONTROLS.split(" ".join(text.split())), keep_indent=False))
+    text = " ".join(text.replace(SOFT_HYPHEN, "").split())
+    return "".join(_edges_trimmed(_CONTROLS.split(text), keep_indent=False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +83,7 @@ class TextBuilder:
         """Add a paragraph, returning where it is (None if it was empty): a PAGE_BREAK character inside
         it marks where a new page begins, CODE_OPEN and CODE_CLOSE the code inside it."""
         # No blank line inside a paragraph (it would split it); runs of spaces collapsed.
-        text = _BLANK_LINES.sub("\n", _SPACES.sub(" ", text)).strip(" \t\n")
+        text = _BLANK_LINES.sub("\n", _SPACES.sub(" ", text.replace(SOFT_HYPHEN, ""))).strip(" \t\n")
         if heading:
             text = " ".join(text.split())
         return self._add(_CODE_SPACES.sub(r" \1", text), heading)
@@ -88,7 +92,7 @@ class TextBuilder:
         """Add a block of code as a paragraph that keeps its lines and indentation (blank lines, which
         would end the paragraph, are dropped)."""
         # Line by line, not by regular expression: a long run of spaces would make one backtrack.
-        lines = [line.rstrip() for line in plain(text).expandtabs(8).split("\n")]
+        lines = [line.rstrip() for line in plain(text).replace(SOFT_HYPHEN, "").expandtabs(8).split("\n")]
         span = self._add(textwrap.dedent("\n".join(line for line in lines if line)), keep_indent=True)
         if span:
             self.marks.append((*span, "pre"))

@@ -22,6 +22,7 @@ _LETTER = re.compile(r"[^\W\d_]")
 # plain-text output, setext ("Overview" over "--------"). The chunker reads titles by it too.
 RULE = re.compile(r"([=\-~*^#+_\"'`.:])\1{2,}")
 _SPACE = re.compile(r"\s+")
+_SOFT_HYPHENS = re.compile("\u00ad(?:\n[ \t]*)?")
 LOOK_AHEAD = 16  # headings opening with an entry's first two words, looked at for each entry
 MIN_ENTRIES = 4  # fewer numbered lines that recur later are a short list, not a table of contents
 ENTRY_SHARE = 0.6  # of a contents block's lines (the rest: unnumbered entries, wrapped titles)
@@ -40,6 +41,8 @@ def decode(raw: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             text, encoding = raw.decode("latin-1"), "latin-1"
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # A soft hyphen is where a word may break: at a line's end it joins the word ("syn-\n  tax").
+    text = _SOFT_HYPHENS.sub("", text)
     controls = sum(1 for ch in text[:BINARY_SNIFF_BYTES] if ord(ch) < 32 and ch not in "\n\t\f\v")
     if controls > max(8, len(text[:BINARY_SNIFF_BYTES]) // 100):
         raise ReaderError("looks binary (many control characters)")

@@ -111,6 +111,22 @@ def test_words_hyphenated_across_line_ends_are_joined() -> None:
     assert _clean("a glyph \ufffdwithout\uffff a code") == "a glyph without a code"
 
 
+def test_a_soft_hyphen_is_dropped_in_every_format_and_its_word_stays_whole() -> None:
+    """U+00AD marks where a word may break (Debian's FHS page has them): invisible, and left in it would
+    split the word into two search terms. At a plain-text line's end it joins the word's halves."""
+    shy = "\u00ad"
+    assert (
+        read_bytes(f"Some syn{shy}\n   tax, hy{shy}phen.\n".encode(), "a.txt").text
+        == "Some syntax, hyphen.\n"
+    )
+    page = f"<p>syn{shy}tax</p><pre>co{shy}de</pre><table><tr><td>ce{shy}ll</td><td>b</td></tr></table>"
+    html = read_bytes(page.encode(), "a.html")
+    assert html.text == "syntax\n\ncode\n\ncell | b"
+    assert [html.text[s:e] for s, e, kind in html.marks if kind in ("pre", "td")] == ["code", "cell", "b"]
+    for name, source in (("a.md", f"# T\n\nsoft{shy}ware\n"), ("a.rst", f"T\n=\n\nsoft{shy}ware\n")):
+        assert read_bytes(source.encode(), name).text == "T\n\nsoftware", name
+
+
 def test_paths_addresses_and_links_broken_across_line_ends_are_joined() -> None:
     """Typesetters break a path or an address after a slash or a dot, with no hyphen (Debian's PDFs)."""
     assert _join("installed in /usr/", "share/doc/package") == "installed in /usr/share/doc/package"
