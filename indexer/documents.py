@@ -145,7 +145,7 @@ def read_document(path: Path, corpus_dir: Path, max_bytes: int = DEFAULT_MAX_BYT
     except OSError as exc:
         raise ValueError(f"cannot be read ({exc.strerror or exc})") from None
     try:
-        extracted = read_bytes(raw, path.name, max_bytes)
+        extracted = read_bytes(raw, doc_id, max_bytes)  # its path: what a warning names
     except ReaderError:
         raise
     except Exception as exc:  # a library failing on a hostile file: that file's problem, not the build's

@@ -193,7 +193,7 @@ class TextBuilder:
             raise ReaderError("has no extractable text")
         return Extracted(
             text,
-            title,
+            title.replace(SOFT_HYPHEN, "") if title else title,
             fmt,
             reader,
             headings=tuple(self.headings),

@@ -59,15 +59,16 @@ def _version() -> str:
 
 
 def _title(text: str) -> str | None:
-    """A role's explicit title ("title <target>" -> "title"; docutils marks an escaped character with a
-    NUL before it, and an escaped "<" starts no target), else None. No regular expression: the one
-    Sphinx uses is quadratic in a long run of spaces."""
+    """A role's explicit title, as Sphinx finds it ("title <target>" -> "title": the text before the first
+    "<" that is not its first character nor escaped, when the text ends with ">"; docutils marks an
+    escaped character with a NUL before it), else None. Found by a scan: Sphinx's regular expression is
+    quadratic in a long run of spaces."""
     if not text.endswith(">"):
         return None
-    head, bracket, target = text[:-1].rpartition("<")
-    if not bracket or ">" in target or head.endswith("\x00"):
-        return None
-    return head.rstrip() or None
+    at = text.find("<", 1)
+    while at != -1 and text[at - 1] == "\x00":
+        at = text.find("<", at + 1)
+    return (text[:at].rstrip() or None) if at != -1 else None
 
 
 def _shown(text: str) -> str:

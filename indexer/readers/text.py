@@ -7,7 +7,7 @@ from __future__ import annotations
 import bisect
 import re
 
-from indexer.readers.model import Extracted, ReaderError
+from indexer.readers.model import SOFT_HYPHEN, Extracted, ReaderError
 
 BINARY_SNIFF_BYTES = 8192
 # A contents entry: a section number and a title, maybe after a bullet, maybe before dot leaders and a page
@@ -22,7 +22,8 @@ _LETTER = re.compile(r"[^\W\d_]")
 # plain-text output, setext ("Overview" over "--------"). The chunker reads titles by it too.
 RULE = re.compile(r"([=\-~*^#+_\"'`.:])\1{2,}")
 _SPACE = re.compile(r"\s+")
-_SOFT_HYPHENS = re.compile("\u00ad(?:\n[ \t]*)?")
+# A soft hyphen (where a word may break) at a line's end, between letters: one word broken over two lines.
+_BROKEN_WORD = re.compile("(?<=[^\\W\\d_])\u00ad\n[ \t]*(?=[^\\W\\d_])")
 LOOK_AHEAD = 16  # headings opening with an entry's first two words, looked at for each entry
 MIN_ENTRIES = 4  # fewer numbered lines that recur later are a short list, not a table of contents
 ENTRY_SHARE = 0.6  # of a contents block's lines (the rest: unnumbered entries, wrapped titles)
@@ -41,8 +42,6 @@ def decode(raw: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             text, encoding = raw.decode("latin-1"), "latin-1"
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # A soft hyphen is where a word may break: at a line's end it joins the word ("syn-\n  tax").
-    text = _SOFT_HYPHENS.sub("", text)
     controls = sum(1 for ch in text[:BINARY_SNIFF_BYTES] if ord(ch) < 32 and ch not in "\n\t\f\v")
     if controls > max(8, len(text[:BINARY_SNIFF_BYTES]) // 100):
         raise ReaderError("looks binary (many control characters)")
@@ -138,6 +137,9 @@ def without_contents(text: str) -> str:
 
 def read(raw: bytes, name: str) -> Extracted:
     text, encoding = decode(raw)
+    # Soft hyphens are invisible and would split a word into two search terms: dropped, and a word
+    # broken at one over a line's end joined ("syn-\n  tax"; other readers' builders drop them too).
+    text = _BROKEN_WORD.sub("", text).replace(SOFT_HYPHEN, "")
     if not text.strip():
         raise ReaderError("is empty")
     return Extracted(without_contents(text), None, "txt", "builtin", encoding)

@@ -42,6 +42,16 @@ def test_a_sphinx_builds_sources_are_read_as_their_markup_and_titled_without_it(
     assert (docs["_sources/usage.md.txt"].format, docs["_sources/usage.md.txt"].title) == ("md", "Usage")
 
 
+def test_junk_after_a_compressed_files_last_stream_is_logged_with_the_files_path(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Debian has many `README.md.gz`: the warning names the one under the corpus folder it is about."""
+    (tmp_path / "pkg-b").mkdir()
+    (tmp_path / "pkg-b" / "README.md.gz").write_bytes(gzip.compress(b"# Read me\n\nText.\n") + b"junk")
+    assert [d.text for d in load_corpus(tmp_path).documents] == ["Read me\n\nText."]
+    assert "pkg-b/README.md.gz: 4 bytes after the last whole stream ignored" in caplog.text
+
+
 def test_files_no_reader_takes_are_counted_by_suffix_for_the_summary(tmp_path: Path) -> None:
     """A Debian documentation folder: the manual beside its compressed changelogs and a licence file."""
     (tmp_path / "html").mkdir()

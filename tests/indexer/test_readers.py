@@ -119,12 +119,22 @@ def test_a_soft_hyphen_is_dropped_in_every_format_and_its_word_stays_whole() -> 
         read_bytes(f"Some syn{shy}\n   tax, hy{shy}phen.\n".encode(), "a.txt").text
         == "Some syntax, hyphen.\n"
     )
+    # Only a word broken over two lines joins: a paragraph's end, a list or a numbered step stay apart.
+    for kept in ("A word{}\n\nNext paragraph.\n", "Some text{}\n- item one\n", "Step{}\n2. second\n"):
+        assert read_bytes(kept.format(shy).encode(), "a.txt").text == kept.format(""), kept
+    titled = f"<html><head><title>Soft{shy}ware guide</title></head><body><p>Read.</p></body></html>"
+    assert read_bytes(titled.encode(), "a.html").title == "Software guide"
     page = f"<p>syn{shy}tax</p><pre>co{shy}de</pre><table><tr><td>ce{shy}ll</td><td>b</td></tr></table>"
     html = read_bytes(page.encode(), "a.html")
     assert html.text == "syntax\n\ncode\n\ncell | b"
     assert [html.text[s:e] for s, e, kind in html.marks if kind in ("pre", "td")] == ["code", "cell", "b"]
     for name, source in (("a.md", f"# T\n\nsoft{shy}ware\n"), ("a.rst", f"T\n=\n\nsoft{shy}ware\n")):
         assert read_bytes(source.encode(), name).text == "T\n\nsoftware", name
+    # In markup a line break is a space: the lines of a table, a code block, a title stay as they are.
+    table = read_bytes(f"| a | b{shy}\n|---|---|\n| 1 | 2 |\n".encode(), "t.md")
+    cells = [table.text[s:e] for s, e, kind in table.marks if kind in ("th", "td")]
+    assert (table.text, cells) == ("a | b\n\n1 | 2", ["a", "b", "1", "2"])
+    assert read_bytes(f"```\nline{shy}\n    indented\n```\n".encode(), "c.md").text == "line\n    indented"
 
 
 def test_paths_addresses_and_links_broken_across_line_ends_are_joined() -> None:
