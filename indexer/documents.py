@@ -13,7 +13,7 @@ from pathlib import Path
 
 from generation.records import Mark
 from indexer.chunking import heading_of, split_paragraphs
-from indexer.readers import MARKUP_AS_TEXT, ReaderError, inner_name, read_bytes, readable
+from indexer.readers import ReaderError, inner_name, read_bytes, readable, source_name
 
 DEFAULT_MAX_BYTES = 20_000_000
 # Example questions for the start page, one per line; hidden, so never indexed as a document.
@@ -62,10 +62,8 @@ LEADING_LINES = 5  # title lines are looked for among the heading-like lines bef
 
 
 def _title_from_name(doc_id: str) -> str:
-    stem = Path(inner_name(doc_id)).stem
-    if Path(stem).suffix.lower() in MARKUP_AS_TEXT:  # a Sphinx source: "page.rst.txt" -> "Page"
-        stem = Path(stem).stem
-    stem = stem.replace("_", " ").replace("-", " ").strip()
+    # A Sphinx source, "page.rst.txt", is titled "Page".
+    stem = Path(source_name(doc_id)).stem.replace("_", " ").replace("-", " ").strip()
     return stem[:1].upper() + stem[1:] if stem else doc_id
 
 

@@ -49,19 +49,20 @@ def readable(name: str) -> bool:
 MARKUP_AS_TEXT = (".rst", ".md", ".markdown")
 
 
-def _format_of(name: str) -> str:
-    """The suffix that picks a file's reader: "page.rst.txt" is reStructuredText, "notes.txt" text."""
+def source_name(name: str) -> str:
+    """The name a file is read as: without its compression ("notes.txt.gz" -> "notes.txt") and, for markup
+    saved as text, without the ".txt" ("page.rst.txt" -> "page.rst")."""
+    name = inner_name(name)
     path = Path(name)
-    inner = Path(path.stem).suffix.lower()
-    if path.suffix.lower() == ".txt" and inner in MARKUP_AS_TEXT:
-        return inner
-    return path.suffix.lower()
+    if path.suffix.lower() == ".txt" and Path(path.stem).suffix.lower() in MARKUP_AS_TEXT:
+        return path.stem
+    return name
 
 
 def read_bytes(raw: bytes, name: str, max_bytes: int = MAX_UNCOMPRESSED) -> Extracted:
     """Extract a file's text by its suffix, inflating a compressed one first (to at most `max_bytes`);
     ReaderError says why a file cannot be read."""
-    reader = _readers().get(_format_of(inner_name(name)))
+    reader = _readers().get(Path(source_name(name)).suffix.lower())
     if reader is None:
         raise ReaderError(
             f"has an unsupported suffix (supported: {', '.join(SUFFIXES)}, "
@@ -75,7 +76,6 @@ def read_bytes(raw: bytes, name: str, max_bytes: int = MAX_UNCOMPRESSED) -> Extr
 
 __all__ = [
     "COMPRESSED_SUFFIXES",
-    "MARKUP_AS_TEXT",
     "SUFFIXES",
     "Extracted",
     "ReaderError",
@@ -83,4 +83,5 @@ __all__ = [
     "inner_name",
     "read_bytes",
     "readable",
+    "source_name",
 ]
