@@ -100,6 +100,14 @@ def decoder(kind: type[R]) -> msgspec.json.Decoder[R]:
     return msgspec.json.Decoder(kind)
 
 
+def load_mapped(path: Path) -> np.ndarray:
+    """An .npy file as a plain array over a read-only memory map: the page cache holds one copy for every
+    worker, and np.memmap's own indexing (the subclass's bookkeeping on each slice) cost more than the
+    small reads a search makes of it."""
+    array: np.ndarray = np.load(path, allow_pickle=False, mmap_mode="r").view(np.ndarray)
+    return array
+
+
 def offsets_path(path: Path) -> Path:
     """The offset index beside a file of records: `passages.jsonl` -> `passages.offsets.npy` (where each
     line starts), `shingles.npy` -> `shingles.offsets.npy` (where each passage's shingles start)."""
@@ -129,8 +137,7 @@ class _Lines:
             self._map: mmap.mmap | bytes = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
         index = offsets_path(path)
         if index.is_file():
-            # A plain array over the map: np.memmap's own indexing costs more than a record's parse.
-            self._offsets = np.load(index, allow_pickle=False, mmap_mode="r").view(np.ndarray)
+            self._offsets = load_mapped(index)
         else:  # a generation written before offset indexes: find the line starts once
             starts = [0]
             data = self._map

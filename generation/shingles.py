@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from generation.records import offsets_path
+from generation.records import load_mapped, offsets_path
 
 Shingles = frozenset[int]
 _WORD = re.compile(r"\w+")
@@ -70,9 +70,8 @@ class ShingleFile:
     """Row i's shingles, read from a memory map (the page cache holds one copy for all workers)."""
 
     def __init__(self, path: Path) -> None:
-        # Plain arrays over the maps: np.memmap's own indexing costs more than the set it feeds.
-        self._hashes = np.load(path, allow_pickle=False, mmap_mode="r").view(np.ndarray)
-        offsets = np.load(offsets_path(path), allow_pickle=False, mmap_mode="r").view(np.ndarray)
+        self._hashes = load_mapped(path)
+        offsets = load_mapped(offsets_path(path))
         if (
             self._hashes.dtype != np.uint32
             or offsets.dtype != np.int64

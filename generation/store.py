@@ -19,7 +19,7 @@ import numpy as np
 from generation.analysis import Analyzer, CorpusLanguages, UnknownAnalyzerError
 from generation.crash_points import crash_point
 from generation.lexical import LEXICAL_DIR, LexicalIndex
-from generation.records import DocumentFile, PassageFile, write_records
+from generation.records import DocumentFile, PassageFile, load_mapped, write_records
 from generation.shingles import ShingleFile
 from generation.vector_index import VectorIndex, VectorIndexError
 
@@ -281,8 +281,7 @@ def open_generation(
     try:
         # Everything memory-mapped or read on demand: worker processes share one copy in the page cache.
         documents = DocumentFile(path / DOCUMENTS_FILE, manifest.get("documents"))
-        # A plain array over the map: np.memmap's own indexing costs more than a highlight's product.
-        sentence_vectors = np.load(path / SENTENCES_FILE, allow_pickle=False, mmap_mode="r").view(np.ndarray)
+        sentence_vectors = load_mapped(path / SENTENCES_FILE)
         lexical = LexicalIndex.load(path / LEXICAL_DIR)
         languages = CorpusLanguages.from_manifest(manifest.get("analyzer"))
         shingles = ShingleFile(path / SHINGLES_FILE) if SHINGLES_FILE in manifest["files"] else None
